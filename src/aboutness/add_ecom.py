@@ -1,0 +1,54 @@
+"""Stage `add_ecom`: merge the e-commerce label files; each row keeps the group its file gives it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from aboutness.ingest import OUT as INGESTED
+from aboutness.ingest import label_files
+from aboutness.params import load_params, stage, write_json, write_parquet, write_quarantine
+from aboutness.schema import empty_quarantine, load_labels, reason_counts, resolve_duplicates
+
+OUT = Path("data/labels/all.parquet")
+QUARANTINE = Path("data/quarantine/add_ecom.tsv")
+METRICS = Path("metrics/ecom.json")
+
+
+def add_ecom(base: pd.DataFrame, paths: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Base labels plus the ecom rows; a (card, doc) pair in both is resolved like any duplicate."""
+    ecom, quarantined = load_labels(paths)
+    base = base.assign(_source=str(INGESTED), _row=range(1, len(base) + 1))
+    merged, clashes = resolve_duplicates(pd.concat([base, ecom], ignore_index=True))
+    quarantined = pd.concat([x for x in (quarantined, clashes) if len(x)] or [empty_quarantine()], ignore_index=True)
+    return merged.drop(columns=["_source", "_row"]), quarantined
+
+
+def group_counts(df: pd.DataFrame) -> dict:
+    return {
+        g: {"rows": len(part), "cards": int(part["card_id"].nunique()),
+            **{lab: int(n) for lab, n in part["label"].value_counts().sort_index().items()}}
+        for g, part in df.groupby("group", sort=True)
+    }
+
+
+@stage
+def main() -> None:
+    params = load_params()
+    cfg = params["ecom"]
+    base = pd.read_parquet(INGESTED)
+    if cfg["enabled"]:
+        merged, quarantined = add_ecom(base, label_files(cfg["labels"], "ecom.parquet"))
+    else:
+        merged, quarantined = base, empty_quarantine()
+    write_parquet(merged, OUT)
+    write_quarantine(quarantined, QUARANTINE)
+    metrics = {"enabled": bool(cfg["enabled"]), "rows": len(merged), "groups": group_counts(merged),
+               "quarantine": reason_counts(quarantined)}
+    write_json(METRICS, metrics)
+    print("add_ecom: " + ", ".join(f"{g} {c['rows']} rows" for g, c in metrics["groups"].items()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,271 @@
+"""Stage `build_pools`: train/valid/test splits, the unlabelled distillation
+pools (`runtime`, `url_try`), the trash filter and the leakage guard."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+from aboutness.add_ecom import OUT as LABELS
+from aboutness.ingest import DEMO_DIR
+from aboutness.params import load_params, stage, write_json, write_parquet, write_quarantine
+from aboutness.schema import CARD_FIELDS, POOL_COLUMNS, InputError, canonical_url, clean_text, expand_paths, read_table
+
+OUT = Path("data/pools")
+EVAL_DIR = OUT / "eval"
+QUARANTINE = Path("data/quarantine/pools_trash.tsv")
+METRICS = Path("metrics/pools.json")
+SPLITS = ("train", "valid", "test")
+POOLS = ("runtime", "url_try")
+
+
+def card_groups(labels: pd.DataFrame) -> pd.Series:
+    """Each card's group: its most frequent one (ties: alphabetical)."""
+    counts = labels.groupby(["card_id", "group"]).size().reset_index(name="n")
+    counts = counts.sort_values(["card_id", "n", "group"], ascending=[True, False, True])
+    return counts.drop_duplicates("card_id").set_index("card_id")["group"]
+
+
+def _cut(items: np.ndarray, fractions: dict, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    items = rng.permutation(items)
+    n = len(items)
+    n_test = max(1, int(round(fractions["test"] * n)))
+    n_valid = min(int(round(fractions["valid"] * n)), n - n_test)
+    return {"test": items[:n_test], "valid": items[n_test:n_test + n_valid], "train": items[n_test + n_valid:]}
+
+
+def split_labels(labels: pd.DataFrame, how: str, fractions: dict, seed: int) -> pd.Series:
+    """A split name per row, stratified by group so every group reaches test."""
+    if how not in ("card", "pair"):
+        raise InputError(f"params.yaml pools.split: {how!r}; expected 'card' or 'pair'")
+    if abs(sum(fractions[s] for s in SPLITS) - 1) > 1e-6:
+        raise InputError(f"params.yaml pools.fractions: {fractions} must sum to 1")
+    rng = np.random.default_rng(seed)
+    split = pd.Series("", index=labels.index)
+    if how == "card":
+        groups = card_groups(labels)
+        for g in sorted(groups.unique()):
+            for name, cards in _cut(np.sort(groups.index[groups == g].to_numpy()), fractions, rng).items():
+                split[labels["card_id"].isin(cards)] = name
+    else:
+        for g in sorted(labels["group"].unique()):
+            for name, rows in _cut(np.flatnonzero(labels["group"] == g), fractions, rng).items():
+                split.iloc[rows] = name
+    return split
+
+
+def cards_of(labels: pd.DataFrame) -> pd.DataFrame:
+    return labels.drop_duplicates("card_id").set_index("card_id")[list(CARD_FIELDS) + ["group"]]
+
+
+def retrieve_pool(cards: pd.DataFrame, corpus: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Top-k corpus docs per card by TF-IDF cosine over doc title+body."""
+    vec = TfidfVectorizer(sublinear_tf=True, stop_words="english", dtype=np.float32)
+    docs = vec.fit_transform(corpus["doc_title"] + " " + corpus["doc_body"])
+    queries = vec.transform(cards["card_title"] + " " + cards["card_subtitle"] + " " + cards["card_definition"])
+    rows = []
+    for start in range(0, queries.shape[0], 512):
+        sims = (queries[start:start + 512] @ docs.T).toarray()
+        top = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+        for i, doc_rows in enumerate(top):
+            rows += [(cards.index[start + i], d) for d in doc_rows if sims[i, d] > 0]
+    return _pairs(cards, corpus, rows)
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2 and w not in ENGLISH_STOP_WORDS}
+
+
+def url_try_pool(cards: pd.DataFrame, corpus: pd.DataFrame, k: int, seed: int) -> pd.DataFrame:
+    """Docs whose url shares a word with the card title; most shared words first, at most k per card."""
+    index: dict[str, list[int]] = {}
+    for d, url in enumerate(corpus["doc_url"]):
+        for w in _words(url.split("://", 1)[-1].split("/", 1)[-1]):
+            index.setdefault(w, []).append(d)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for card_id, title in zip(cards.index, cards["card_title"]):
+        hits: dict[int, int] = {}
+        for w in sorted(_words(title)):
+            for d in index.get(w, ()):
+                hits[d] = hits.get(d, 0) + 1
+        docs = np.array(sorted(hits), dtype=int)
+        if len(docs):
+            order = np.lexsort((rng.random(len(docs)), -np.array([hits[d] for d in docs])))
+            rows += [(card_id, d) for d in docs[order][:k]]
+    return _pairs(cards, corpus, rows)
+
+
+def _pairs(cards: pd.DataFrame, corpus: pd.DataFrame, rows: list[tuple[str, int]]) -> pd.DataFrame:
+    card_ids = [c for c, _ in rows]
+    docs = corpus.iloc[[d for _, d in rows]].reset_index(drop=True)
+    out = cards.loc[card_ids].reset_index().rename(columns={"index": "card_id"})
+    out = pd.concat([out, docs[["doc_url", "doc_title", "doc_body"]]], axis=1)
+    out["weight"] = 1.0
+    return out[list(POOL_COLUMNS)]
+
+
+def trash_reasons(pool: pd.DataFrame, cfg: dict) -> pd.Series:
+    """Why each pool row is trash ('' = keep). Rules, first match wins:
+    non_http url, empty or near-empty title, boilerplate/error page, duplicate pair."""
+    title_re = re.compile("|".join(cfg["title_patterns"]), re.IGNORECASE)
+    body_re = re.compile("|".join(cfg["body_patterns"]), re.IGNORECASE)
+    urls = pool["doc_url"].map(canonical_url)
+    reason = pd.Series("", index=pool.index)
+    title_chars = pool["doc_title"].str.count(r"\w")
+    rules = [
+        ("non_http", urls.isna()),
+        ("empty_title", title_chars < cfg["min_title_chars"]),
+        ("boilerplate", pool["doc_title"].str.contains(title_re) | pool["doc_body"].str.contains(body_re)),
+        ("duplicate", pd.DataFrame({"c": pool["card_id"], "u": urls}).duplicated()),
+    ]
+    for name, mask in rules:
+        reason[mask & (reason == "")] = name
+    return reason
+
+
+def load_pool_files(setting: list[str], cards: pd.DataFrame) -> pd.DataFrame:
+    """User pool files: the pool schema without `label`; text normalised here, urls in the trash filter."""
+    frames = []
+    for path in expand_paths(setting):
+        df = read_table(path)
+        missing = [c for c in ("card_id", "card_title", "doc_url", "doc_title") if c not in df.columns]
+        if missing:
+            raise InputError(f"{path}: missing required pool column(s) {', '.join(missing)} (header row 1)")
+        for col in POOL_COLUMNS:
+            df[col] = df[col].map(clean_text) if col in df.columns else ""
+        df["group"] = df["group"].replace("", "main")
+        df["weight"] = pd.to_numeric(df["weight"].replace("", "1"), errors="coerce").fillna(1.0)
+        frames.append(df[list(POOL_COLUMNS)])
+    return pd.concat(frames, ignore_index=True)
+
+
+def jaccard(a: pd.DataFrame, b: pd.DataFrame) -> float:
+    sa = set(zip(a["card_id"], a["doc_url"]))
+    sb = set(zip(b["card_id"], b["doc_url"]))
+    return len(sa & sb) / max(1, len(sa | sb))
+
+
+def guard_leaks(frames: dict[str, pd.DataFrame], test: pd.DataFrame, how: str, allow_test_docs: bool) -> dict[str, int]:
+    """Drop rows that would leak the test split; returns counts removed per frame.
+
+    card split: no test card anywhere else, no test doc in train or the pools.
+    pair split: no test (card, doc) pair anywhere else.
+    """
+    test_cards, test_docs = set(test["card_id"]), set(test["doc_url"])
+    test_pairs = set(zip(test["card_id"], test["doc_url"]))
+    removed = {}
+    for name, df in frames.items():
+        if how == "card":
+            leak = df["card_id"].isin(test_cards)
+            if not allow_test_docs and name != "valid":
+                leak |= df["doc_url"].isin(test_docs)
+        else:
+            leak = pd.Series([p in test_pairs for p in zip(df["card_id"], df["doc_url"])], index=df.index, dtype=bool)
+        removed[name] = int(leak.sum())
+        frames[name] = df.loc[~leak].reset_index(drop=True)
+    return removed
+
+
+def check_no_leaks(frames: dict[str, pd.DataFrame], test: pd.DataFrame, how: str, allow_test_docs: bool) -> None:
+    """Fail loudly if any leak survived; guard_leaks must leave nothing to find."""
+    left = guard_leaks(dict(frames), test, how, allow_test_docs)
+    if any(left.values()):
+        raise AssertionError(f"test split leaks into {left}")
+
+
+def label_mix(df: pd.DataFrame) -> dict:
+    return {g: {k: int(v) for k, v in part["label"].value_counts().sort_index().items()}
+            for g, part in df.groupby("group", sort=True)}
+
+
+def build_pools(labels: pd.DataFrame, params: dict) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, dict]:
+    """All splits, pools and eval sets, the trash quarantine and the metrics."""
+    cfg = params["pools"]
+    seed = params["seed"]
+    labels = labels.assign(split=split_labels(labels, cfg["split"], cfg["fractions"], seed))
+    frames = {s: labels[labels["split"] == s].drop(columns="split").reset_index(drop=True) for s in SPLITS}
+    test = frames.pop("test")
+    train_cards = cards_of(frames["train"])
+    test_docs = set(test["doc_url"])
+    corpus = None
+    if cfg["corpus"] == "demo":
+        corpus = pd.read_parquet(DEMO_DIR / "corpus.parquet")
+    elif cfg["corpus"]:
+        corpus = pd.concat([read_table(p) for p in expand_paths(cfg["corpus"])], ignore_index=True)
+    if corpus is not None and not cfg["allow_test_docs"]:
+        corpus = corpus[~corpus["doc_url"].map(lambda u: canonical_url(u) or u).isin(test_docs)].reset_index(drop=True)
+    trash_frames = []
+    pool_stats = {}
+    for name, builder in (("runtime", "retrieve"), ("url_try", "url_words")):
+        setting = cfg[name]
+        if setting == builder:
+            if corpus is None:
+                raise InputError(f"params.yaml pools.{name}: {builder!r} needs pools.corpus (a docs file or 'demo')")
+            k = cfg[f"{name}_k"]
+            pool = retrieve_pool(train_cards, corpus, k) if name == "runtime" else url_try_pool(train_cards, corpus, k, seed)
+        else:
+            pool = load_pool_files(setting, train_cards)
+        reasons = trash_reasons(pool, cfg["trash"])
+        trash = pool[reasons != ""].assign(pool=name, reason=reasons[reasons != ""])
+        trash_frames.append(trash)
+        pool = pool[reasons == ""].reset_index(drop=True)
+        pool["doc_url"] = pool["doc_url"].map(canonical_url)
+        pool_stats[name] = {
+            "rows_in": int(len(reasons)), "trash": int(len(trash)),
+            "trash_share": round(len(trash) / max(1, len(reasons)), 6),
+            "trash_by_reason": {k: int(v) for k, v in trash["reason"].value_counts().sort_index().items()},
+        }
+        frames[name] = pool
+    eval_sets = {}
+    for name, setting in (cfg.get("eval_sets") or {}).items():
+        path = [DEMO_DIR / "prod_cards.parquet"] if setting == "demo" else expand_paths(setting)
+        df = pd.concat([pd.read_parquet(p) if str(p).endswith(".parquet") else read_table(p) for p in path], ignore_index=True)
+        keep = df["card_id"].isin(set(test["card_id"])) if cfg["split"] == "card" else pd.Series(
+            [p in set(zip(test["card_id"], test["doc_url"])) for p in zip(df["card_id"], df["doc_url"])], index=df.index)
+        eval_sets[name] = df.loc[keep, [c for c in df.columns if not c.startswith("_")]].reset_index(drop=True)
+    removed = guard_leaks(frames, test, cfg["split"], cfg["allow_test_docs"])
+    check_no_leaks(frames, test, cfg["split"], cfg["allow_test_docs"])
+    overlap = jaccard(frames["runtime"], frames["url_try"])
+    if overlap > cfg["max_overlap"]:
+        warnings.warn(f"pools runtime and url_try overlap (Jaccard {overlap:.2f}) above "
+                      f"pools.max_overlap={cfg['max_overlap']}", stacklevel=1)
+    for name in POOLS:
+        pool_stats[name]["rows"] = len(frames[name])
+        pool_stats[name]["cards"] = int(frames[name]["card_id"].nunique())
+    frames["test"] = test
+    metrics = {
+        "split": cfg["split"],
+        "sizes": {s: len(frames[s]) for s in SPLITS},
+        "cards": {s: int(frames[s]["card_id"].nunique()) for s in SPLITS},
+        "label_mix": {s: label_mix(frames[s]) for s in SPLITS},
+        "pools": pool_stats,
+        "pool_overlap_jaccard": round(overlap, 6),
+        "leaks_removed": removed,
+        "eval_sets": {k: len(v) for k, v in eval_sets.items()},
+    }
+    frames.update({f"eval/{k}": v for k, v in eval_sets.items()})
+    trash = pd.concat(trash_frames, ignore_index=True)
+    return frames, trash, metrics
+
+
+@stage
+def main() -> None:
+    params = load_params()
+    frames, trash, metrics = build_pools(pd.read_parquet(LABELS), params)
+    EVAL_DIR.mkdir(parents=True, exist_ok=True)
+    for name, df in frames.items():
+        write_parquet(df, OUT / f"{name}.parquet")
+    write_quarantine(trash, QUARANTINE)
+    write_json(METRICS, metrics)
+    print("build_pools: " + ", ".join(f"{k} {len(v)}" for k, v in frames.items())
+          + f"; trash {len(trash)} rows, overlap {metrics['pool_overlap_jaccard']:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""Stage `ingest`: read label exports (or build the demo), validate, quarantine bad rows."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from aboutness import demo
+from aboutness.params import load_params, stage, write_json, write_parquet, write_quarantine
+from aboutness.schema import REJECT_REASONS, InputError, expand_paths, load_labels, reason_counts
+
+DEMO_DIR = Path("data/demo")
+OUT = Path("data/labels/ingested.parquet")
+QUARANTINE = Path("data/quarantine/ingest.tsv")
+METRICS = Path("metrics/ingest.json")
+
+
+def uses_demo(params: dict) -> bool:
+    return "demo" in (params["ingest"]["labels"], params["ecom"]["labels"], params["pools"]["corpus"])
+
+
+def write_demo(params: dict, out_dir: Path = DEMO_DIR) -> None:
+    cfg = params["ingest"]
+    files = demo.build_demo(params["seed"], cfg["demo_cards"], cfg["demo_ecom_cards"], cfg["demo_junk_share"])
+    for name, df in files.items():
+        write_parquet(df, out_dir / f"{name}.parquet")
+
+
+def label_files(setting: str | list[str], demo_file: str) -> list[Path]:
+    return [DEMO_DIR / demo_file] if setting == "demo" else expand_paths(setting)
+
+
+def ingest(paths: list[Path], max_reject_share: float) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Validated labels, quarantine and counts; fails when too many rows are bad."""
+    kept, quarantined = load_labels(paths)
+    counts = reason_counts(quarantined)
+    rows_in = len(kept) + len(quarantined)
+    rejected = sum(counts[r] for r in REJECT_REASONS)
+    metrics = {
+        "rows_in": rows_in,
+        "rows_kept": len(kept),
+        "rows_quarantined": len(quarantined),
+        "rows_rejected": rejected,
+        "reject_share": round(rejected / rows_in, 6),
+        "quarantine": counts,
+        "labels": {k: int(v) for k, v in kept["label"].value_counts().sort_index().items()},
+        "cards": int(kept["card_id"].nunique()),
+        "files": [str(p) for p in paths],
+    }
+    return kept.drop(columns=["_source", "_row"]), quarantined, metrics
+
+
+@stage
+def main() -> None:
+    params = load_params()
+    cfg = params["ingest"]
+    start = time.perf_counter()
+    DEMO_DIR.mkdir(parents=True, exist_ok=True)
+    if uses_demo(params):
+        write_demo(params)
+    kept, quarantined, metrics = ingest(label_files(cfg["labels"], "labels.parquet"), cfg["max_reject_share"])
+    write_parquet(kept, OUT)
+    write_quarantine(quarantined, QUARANTINE)
+    write_json(METRICS, metrics)
+    print(f"ingest: {metrics['rows_in']} rows in, {metrics['rows_kept']} kept, "
+          f"{metrics['rows_quarantined']} quarantined ({QUARANTINE}) in {time.perf_counter() - start:.1f}s")
+    if metrics["reject_share"] > cfg["max_reject_share"]:
+        raise InputError(
+            f"{metrics['rows_rejected']} of {metrics['rows_in']} rows rejected ({metrics['reject_share']:.1%}), "
+            f"more than ingest.max_reject_share={cfg['max_reject_share']}; reasons are in {QUARANTINE}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""params.yaml access and small I/O helpers shared by the stages."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from aboutness.schema import InputError
+
+
+def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
+    with open(path, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def write_json(path: str | Path, obj: Any) -> None:
+    """Stable JSON (sorted keys) so that identical results give identical files."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def write_parquet(df: pd.DataFrame, path: str | Path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.reset_index(drop=True).to_parquet(path, index=False)
+
+
+def write_quarantine(df: pd.DataFrame, path: str | Path) -> None:
+    """Quarantine files are TSV: people read them to fix their exports."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(path, sep="\t", index=False)
+
+
+def stage(main: Callable[..., None]) -> Callable[..., None]:
+    """Run a stage's main(); bad input ends it with a one-line message, not a traceback."""
+
+    @functools.wraps(main)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            main(*args, **kwargs)
+        except InputError as e:
+            print(f"error: {e}", file=sys.stderr)
+            raise SystemExit(1) from None
+
+    return run

@@ -1,0 +1,246 @@
+"""The label/pool schema: reading files, validating rows, normalising values.
+
+Every row that is not kept goes to a quarantine frame with a reason, so
+rows in == rows kept + rows quarantined holds for every file we read.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+import pandas as pd
+
+LABELS = ("about", "mention", "not_about")
+LABEL_ID = {name: i for i, name in enumerate(LABELS)}
+CARD_FIELDS = ("card_title", "card_subtitle", "card_main_type", "card_definition")
+REQUIRED = ("card_id", "card_title", "doc_url", "doc_title")
+OPTIONAL = ("card_subtitle", "card_main_type", "card_definition", "doc_body", "group", "weight")
+COLUMNS = (
+    "card_id", "card_title", "card_subtitle", "card_main_type", "card_definition",
+    "doc_url", "doc_title", "doc_body", "label", "group", "weight",
+)
+POOL_COLUMNS = tuple(c for c in COLUMNS if c != "label")
+READERS = (".tsv", ".csv", ".jsonl", ".parquet")
+# Reasons that mean "bad row" (they count towards max_reject_share); the
+# others record rows folded into a kept row.
+REJECT_REASONS = ("empty_field", "unknown_label", "invalid_url", "bad_weight", "label_tie")
+MERGE_REASONS = ("duplicate", "conflict_outvoted")
+
+
+class InputError(ValueError):
+    """Bad input that stops a stage; the message names file, row and column."""
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a .tsv/.csv/.jsonl/.parquet file with every column as str.
+
+    Adds `_source` (file) and `_row` (1-based data row) for error reports.
+    """
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext not in READERS:
+        raise InputError(f"{path}: unknown extension {ext!r}; expected one of {', '.join(READERS)}")
+    if not path.exists():
+        raise InputError(f"{path}: file not found")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: file is empty; expected a header and at least one row")
+    if ext == ".parquet":
+        df = pd.read_parquet(path)
+        df = df.astype(object).where(df.notna(), "").astype(str)
+    else:
+        _check_utf8(path)
+        if ext == ".jsonl":
+            df = pd.read_json(path, lines=True, dtype=False)
+            df = df.astype(object).where(df.notna(), "").astype(str)
+        else:
+            sep = "\t" if ext == ".tsv" else ","
+            df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, quoting=0)
+    if len(df) == 0:
+        raise InputError(f"{path}: no data rows; expected a header and at least one row")
+    df.columns = [str(c).strip() for c in df.columns]
+    df["_source"] = str(path)
+    df["_row"] = range(1, len(df) + 1)
+    return df
+
+
+def _check_utf8(path: Path) -> None:
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise InputError(
+            f"{path}: not UTF-8 at line {line} (data row {line - 1}), byte column {col}: "
+            f"byte {data[e.start:e.start + 1]!r}; re-save the file as UTF-8"
+        ) from None
+
+
+def clean_text(value: str) -> str:
+    """Unicode NFC and collapsed whitespace."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", str(value))).strip()
+
+
+def canonical_url(url: str) -> str | None:
+    """Canonical absolute http(s) url, or None when it is not one.
+
+    Lower-case scheme and host, no default port, no fragment, percent-encoding
+    made uniform (decode, then encode what must be encoded), empty path -> '/'.
+    """
+    url = clean_text(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname or " " in url:
+        return None
+    host = parts.hostname.lower()
+    if port and not (scheme == "http" and port == 80 or scheme == "https" and port == 443):
+        host = f"{host}:{port}"
+    path = quote(unquote(parts.path), safe="/:@!$&'()*+,;=-._~") or "/"
+    query = quote(unquote(parts.query), safe="=&/:@!$'()*+,;-._~?")
+    return urlunsplit((scheme, host, path, query, ""))
+
+
+def validate(df: pd.DataFrame, *, require_label: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Normalise rows and split them into (kept, quarantined).
+
+    A missing required column stops with an InputError; a bad value only
+    quarantines its row. Quarantined rows keep their raw values plus
+    `reason` and `column`.
+    """
+    source = df["_source"].iloc[0] if len(df) else "?"
+    required = REQUIRED + (("label",) if require_label else ())
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"{source}: missing required column(s) {', '.join(missing)} (header row 1); "
+            f"found {', '.join(c for c in df.columns if not c.startswith('_'))}"
+        )
+    out = df.copy()
+    for col in COLUMNS:
+        if col not in out.columns:
+            out[col] = ""
+    text_cols = [c for c in COLUMNS if c not in ("doc_url", "weight")]
+    for col in text_cols:
+        out[col] = out[col].map(clean_text)
+    out["group"] = out["group"].replace("", "main")
+    raw_url = out["doc_url"].copy()
+    out["doc_url"] = out["doc_url"].map(canonical_url)
+    out["weight"] = pd.to_numeric(out["weight"].map(clean_text).replace("", "1"), errors="coerce")
+    if require_label:
+        out["label"] = out["label"].str.lower().str.replace("-", "_").str.replace(" ", "_")
+    reason = pd.Series("", index=out.index)
+    column = pd.Series("", index=out.index)
+
+    def flag(mask: pd.Series, why: str, col: str) -> None:
+        mask = mask & (reason == "")
+        reason[mask] = why
+        column[mask] = col
+
+    for col in ("card_id", "card_title", "doc_title"):
+        flag(out[col] == "", "empty_field", col)
+    flag(out["doc_url"].isna(), "invalid_url", "doc_url")
+    flag(out["weight"].isna() | (out["weight"] <= 0), "bad_weight", "weight")
+    if require_label:
+        flag(~out["label"].isin(LABELS), "unknown_label", "label")
+    bad = reason != ""
+    quarantined = df.loc[bad].copy()
+    quarantined["reason"] = reason[bad]
+    quarantined["column"] = column[bad]
+    quarantined["detail"] = [
+        _detail(r, c, df.loc[i], raw_url.loc[i]) for i, r, c in zip(quarantined.index, reason[bad], column[bad])
+    ]
+    cols = list(COLUMNS if require_label else POOL_COLUMNS)
+    return out.loc[~bad, cols + ["_source", "_row"]].reset_index(drop=True), quarantined
+
+
+def _detail(reason: str, col: str, row: pd.Series, raw_url: str) -> str:
+    if reason == "unknown_label":
+        return f"label {row['label']!r} is not one of {', '.join(LABELS)}"
+    if reason == "invalid_url":
+        return f"{raw_url!r} is not an absolute http(s) url"
+    if reason == "bad_weight":
+        return f"weight {row.get('weight')!r} is not a positive number"
+    return f"{col} is empty"
+
+
+def resolve_duplicates(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per (card_id, doc_url): merge exact duplicates, resolve conflicts.
+
+    Rule: the label with the largest summed weight wins; the winning label's
+    first row is kept and the other rows go to quarantine as `duplicate` or
+    `conflict_outvoted`. A tie between labels cannot be resolved honestly, so
+    all rows of that pair are quarantined as `label_tie`.
+    """
+    key = ["card_id", "doc_url"]
+    if "label" not in df.columns:
+        dup = df.duplicated(key, keep="first")
+        q = df.loc[dup].assign(reason="duplicate", column="card_id,doc_url", detail="repeats an earlier pair")
+        return df.loc[~dup].reset_index(drop=True), q
+    votes = df.groupby(key + ["label"], sort=False)["weight"].sum().reset_index()
+    top = votes.groupby(key, sort=False)["weight"].transform("max")
+    winners = votes[votes["weight"] == top]
+    n_win = winners.groupby(key, sort=False)["label"].transform("size")
+    winners = winners.loc[n_win == 1, key + ["label"]].rename(columns={"label": "_win"})
+    merged = df.merge(winners, on=key, how="left", sort=False)
+    merged.index = df.index
+    is_tie = merged["_win"].isna()
+    is_winner_row = merged["label"] == merged["_win"]
+    first_winner = is_winner_row & ~merged.loc[:, key].assign(w=is_winner_row).duplicated(key + ["w"], keep="first")
+    keep = first_winner & ~is_tie
+    reason = pd.Series("", index=df.index)
+    reason[is_tie] = "label_tie"
+    reason[~keep & ~is_tie & is_winner_row] = "duplicate"
+    reason[~keep & ~is_tie & ~is_winner_row] = "conflict_outvoted"
+    q = df.loc[~keep].copy()
+    q["reason"] = reason[~keep]
+    q["column"] = "label"
+    q["detail"] = [
+        "labels for this (card_id, doc_url) tie on summed weight" if r == "label_tie"
+        else ("same pair and label as a kept row" if r == "duplicate"
+              else f"outvoted by label {w!r} for the same pair")
+        for r, w in zip(q["reason"], merged.loc[~keep, "_win"])
+    ]
+    return df.loc[keep].reset_index(drop=True), q
+
+
+def load_labels(paths: list[str | Path], *, require_label: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read, validate and de-duplicate several files into (kept, quarantined)."""
+    kept, quarantined = [], []
+    for path in paths:
+        ok, bad = validate(read_table(path), require_label=require_label)
+        kept.append(ok)
+        quarantined.append(bad)
+    rows = pd.concat(kept, ignore_index=True)
+    rows, dups = resolve_duplicates(rows)
+    quarantined.append(dups)
+    q = pd.concat([x for x in quarantined if len(x)], ignore_index=True) if any(len(x) for x in quarantined) else empty_quarantine()
+    return rows, q
+
+
+def empty_quarantine() -> pd.DataFrame:
+    return pd.DataFrame(columns=["_source", "_row", "reason", "column", "detail"])
+
+
+def reason_counts(quarantined: pd.DataFrame) -> dict[str, int]:
+    counts = quarantined["reason"].value_counts() if len(quarantined) else pd.Series(dtype=int)
+    return {r: int(counts.get(r, 0)) for r in REJECT_REASONS + MERGE_REASONS}
+
+
+def expand_paths(patterns: list[str] | str, base: Path = Path(".")) -> list[Path]:
+    """Expand a list of files/globs; a glob that matches nothing is an error."""
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    out: list[Path] = []
+    for pattern in patterns:
+        matches = sorted(base.glob(pattern)) if any(ch in pattern for ch in "*?[") else [base / pattern]
+        if not matches:
+            raise InputError(f"{pattern}: glob matched no files")
+        out.extend(matches)
+    return out

@@ -1,0 +1,80 @@
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def label_row(card="c1", url="https://example.org/a", label="about", **kw) -> dict:
+    row = {"card_id": card, "card_title": "Mercury", "doc_url": url, "doc_title": "Mercury (planet)", "label": label}
+    row.update(kw)
+    return row
+
+
+@pytest.fixture
+def write_labels(tmp_path):
+    def write(rows: list[dict], name: str = "labels.tsv") -> Path:
+        path = tmp_path / name
+        df = pd.DataFrame(rows)
+        if name.endswith(".tsv"):
+            df.to_csv(path, sep="\t", index=False)
+        elif name.endswith(".csv"):
+            df.to_csv(path, index=False)
+        elif name.endswith(".jsonl"):
+            df.to_json(path, orient="records", lines=True)
+        else:
+            df.to_parquet(path, index=False)
+        return path
+
+    return write
+
+
+def make_repo(dest: Path, params_update: dict | None = None) -> Path:
+    """A temporary git+DVC repo holding a copy of this project's pipeline."""
+    import yaml
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for item in ("src", "dvc.yaml", "params.yaml", "labels", "pyproject.toml", ".dvcignore"):
+        src = ROOT / item
+        if src.is_dir():
+            shutil.copytree(src, dest / item, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, dest / item)
+    (dest / ".gitignore").write_text("/data/\n/models/\n")
+    params = yaml.safe_load((dest / "params.yaml").read_text())
+    for key, value in (params_update or {}).items():
+        node = params
+        *parents, leaf = key.split(".")
+        for p in parents:
+            node = node[p]
+        node[leaf] = value
+    (dest / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    run(["git", "init", "-q"], dest)
+    run(["git", "config", "user.email", "t@example.org"], dest)
+    run(["git", "config", "user.name", "test"], dest)
+    run([dvc(), "init", "-q"], dest)
+    run(["git", "add", "-A"], dest)
+    run(["git", "commit", "-qm", "init"], dest)
+    return dest
+
+
+def dvc() -> str:
+    return str(Path(sys.executable).parent / "dvc")
+
+
+def run(cmd: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(cwd / "src"), PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+SMALL = {"ingest.demo_cards": 60, "ingest.demo_ecom_cards": 6}

@@ -1,0 +1,60 @@
+"""Real DVC in a temporary git repo: the data half of the pipeline end to end."""
+
+import json
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import SMALL, dvc, label_row, make_repo, run
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    path = make_repo(tmp_path_factory.mktemp("repo"), SMALL)
+    run([dvc(), "repro"], path)
+    return path
+
+
+@pytest.mark.slow
+def test_repro_builds_data_and_is_leak_free(repo):
+    m = json.loads((repo / "metrics/pools.json").read_text())
+    assert set(m["label_mix"]["test"]) == {"main", "DIY", "CEHAC", "Pharma"}
+    pools = {n: pd.read_parquet(repo / f"data/pools/{n}.parquet") for n in ("train", "valid", "test", "runtime", "url_try")}
+    test = pools["test"]
+    for name in ("train", "valid", "runtime", "url_try"):
+        assert not pools[name]["card_id"].isin(test["card_id"]).any(), name
+    for name in ("train", "runtime", "url_try"):
+        assert not pools[name]["doc_url"].isin(test["doc_url"]).any(), name
+    assert "label" not in pools["runtime"].columns and len(pools["runtime"]) > 0
+    assert m["pools"]["url_try"]["trash"] > 0 and 0 < m["pool_overlap_jaccard"] < 1
+    ing = json.loads((repo / "metrics/ingest.json").read_text())
+    assert ing["rows_in"] == ing["rows_kept"] + ing["rows_quarantined"]
+    prod = pd.read_parquet(repo / "data/pools/eval/prod_cards.parquet")
+    assert set(prod["card_id"]) == set(test["card_id"])
+    shown = run([dvc(), "metrics", "show", "--json"], repo).stdout
+    assert "pool_overlap_jaccard" in shown and "rows_kept" in shown
+
+
+@pytest.mark.slow
+def test_second_repro_does_nothing_and_split_change_reruns_only_build_pools(repo):
+    out = run([dvc(), "repro"], repo).stdout
+    assert "Running stage" not in out
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    params["pools"]["split"] = "pair"
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    out = run([dvc(), "repro"], repo).stdout
+    assert "Running stage 'build_pools'" in out
+    assert "Running stage 'ingest'" not in out and "Running stage 'add_ecom'" not in out
+    assert json.loads((repo / "metrics/pools.json").read_text())["split"] == "pair"
+
+
+def test_user_labels_with_too_many_rejects_fail_the_stage(tmp_path, write_labels):
+    path = make_repo(tmp_path / "r", {**SMALL, "ingest.labels": ["labels/mine.tsv"], "ingest.max_reject_share": 0.1})
+    rows = [label_row(f"c{i}", f"https://a.org/{i}") for i in range(6)] + [label_row("x", "not a url")] * 2
+    pd.DataFrame(rows).to_csv(path / "labels/mine.tsv", sep="\t", index=False)
+    proc = run(["python", "-m", "aboutness.ingest"], path, check=False)
+    assert proc.returncode == 1
+    assert "2 of 8 rows rejected" in proc.stderr and "Traceback" not in proc.stderr
+    q = pd.read_csv(path / "data/quarantine/ingest.tsv", sep="\t")
+    assert q["reason"].tolist() == ["invalid_url", "invalid_url"] and q["_row"].tolist() == [7, 8]
