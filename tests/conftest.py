@@ -78,3 +78,31 @@ def run(cmd: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedPr
 
 
 SMALL = {"ingest.demo_cards": 60, "ingest.demo_ecom_cards": 6}
+
+
+def save_tiny_bert(path: Path, layers: int = 2, num_labels: int = 3, seed: int = 0) -> Path:
+    """A randomly initialised BERT (hidden 32) with the packaged tokenizer, saved as safetensors."""
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification
+
+    from aboutness.models import default_base, load_tokenizer
+
+    torch.manual_seed(seed)
+    tok = load_tokenizer(default_base())
+    cfg = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=layers, num_attention_heads=2,
+                     intermediate_size=64, max_position_embeddings=256, num_labels=num_labels)
+    BertForSequenceClassification(cfg).save_pretrained(path, safe_serialization=True)
+    tok.save_pretrained(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_bert(tmp_path_factory) -> Path:
+    return save_tiny_bert(tmp_path_factory.mktemp("tiny") / "bert", layers=4)
+
+
+TINY_TRAINING = {
+    "teacher.epochs": 1, "teacher.batch_size": 8, "teacher.eval_steps": 4, "teacher.lr": 1e-3,
+    "text.seq_len": 48, "model.epochs": 1, "model.batch_size": 16, "model.seq_len": 32, "model.layers": 2,
+    "pools.runtime_k": 2, "pools.url_try_k": 2, "model.eval_steps": 4,
+}

@@ -301,7 +301,9 @@ def build_demo(seed: int, n_cards: int, ecom_cards: int, junk_share: float) -> d
         homonyms = [r for r in shared if arts["name"].iat[r] == name]
         # "History of Argentina", "Northern Germany": a title that relates to
         # or narrows the entity is not another entity, so it is no negative.
-        longer = [r for r in shared if arts["name"].iat[r] != name and not RELATED_TITLE(name).search(arts["page_title"].iat[r])]
+        # A longer-name page that also names the entity bare mentions it.
+        longer = [r for r in shared if arts["name"].iat[r] != name and r not in mentions.get(name, ())
+                  and not RELATED_TITLE(name).search(arts["page_title"].iat[r])]
         negatives = [(r, "homonym") for r in rng.permutation(homonyms)[:2]]
         negatives += [(r, "longer_name") for r in rng.permutation(longer)[: 2 - len(negatives)]]
         used = {row, *ment, *shared}

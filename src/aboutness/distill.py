@@ -1,0 +1,138 @@
+"""Stage `distill`: train a small student on the teacher's scores of the pools."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import f1_score
+
+from aboutness.models import (
+    PairDataset,
+    class_scores,
+    encode,
+    load_classifier,
+    load_meta,
+    load_tokenizer,
+    predict_logits,
+    save_meta,
+    truncate_layers,
+)
+from aboutness.params import load_params, stage, write_json
+from aboutness.schema import LABEL_ID, LABELS, InputError
+from aboutness.score_pools import TEACHER, scored_path
+from aboutness.training import PairTrainer, collator, fingerprint, prepare_checkpoints, training_args, write_curves
+
+OUT = Path("models/student")
+CKPT = Path("models/student_ckpt")
+VALID = Path("data/pools/valid.parquet")
+CURVES = Path("metrics/curves/student.tsv")
+METRICS = Path("metrics/student_train.json")
+
+
+def student_text(params: dict) -> dict:
+    m = params["model"]
+    return {"card_fields": m["card_fields"], "doc_fields": m["doc_fields"], "seq_len": m["seq_len"]}
+
+
+def teacher_targets(df: pd.DataFrame, teacher_meta: dict, target: str, temperature: float) -> np.ndarray:
+    """P(about) (target=vital) or the 3-class distribution (target=all) from the teacher's logits."""
+    logits = df[[c for c in df.columns if c.startswith("teacher_logit_")]].to_numpy(np.float32)
+    if teacher_meta["head"] == "msetarget":
+        p_about, pred = class_scores(logits, teacher_meta)
+        if target == "vital":
+            return p_about.astype(np.float32)
+        # an MSE teacher has no distribution: use its thresholded class
+        return np.eye(len(LABELS), dtype=np.float32)[pd.Series(pred).map(LABEL_ID).to_numpy()]
+    z = logits / temperature
+    probs = np.exp(z - z.max(1, keepdims=True))
+    probs /= probs.sum(1, keepdims=True)
+    return probs[:, 0].copy() if target == "vital" else probs
+
+
+def gold_targets(labels: pd.Series, target: str) -> np.ndarray:
+    onehot = np.eye(len(LABELS), dtype=np.float32)[labels.map(LABEL_ID).to_numpy()]
+    return onehot[:, 0].copy() if target == "vital" else onehot
+
+
+def build_student(params: dict, n_out: int, teacher_dir: Path = TEACHER):
+    """Bottom `model.layers` layers of the fine-tuned teacher (trunc) or of `model.base` (pretrained)."""
+    m = params["model"]
+    if m["init"] == "trunc":
+        source = teacher_dir
+    elif m["init"] == "pretrained":
+        source = m["base"]
+    else:
+        raise InputError(f"params.yaml model.init: {m['init']!r}; expected trunc or pretrained")
+    model = load_classifier(source, n_out, params["teacher"]["allow_pickle"])
+    return truncate_layers(model, m["layers"]), load_tokenizer(source)
+
+
+def best_vital_threshold(p: np.ndarray, gold: np.ndarray) -> float:
+    """The P(about) cut with the best vital F1 on valid."""
+    cands = np.unique(np.quantile(p, np.linspace(0.01, 0.99, 99)))
+    scores = [f1_score(gold == "about", p >= t, zero_division=0) for t in cands]
+    return float(cands[int(np.argmax(scores))])
+
+
+def distill(params: dict) -> dict:
+    m, cfg = params["model"], params["distill"]
+    if cfg["target"] not in ("vital", "all") or cfg["loss"] not in ("mse", "ce", "kl"):
+        raise InputError(f"params.yaml distill: target {cfg['target']!r} / loss {cfg['loss']!r}; "
+                         "expected target vital|all and loss mse|ce|kl")
+    teacher_meta = load_meta(TEACHER)
+    text_cfg = student_text(params)
+    data = pd.concat([pd.read_parquet(scored_path(n)).assign(_pool=n) for n in cfg["pools"]], ignore_index=True)
+    y = teacher_targets(data, teacher_meta, cfg["target"], cfg["temperature"])
+    if cfg["label_weight"] and "label" in data.columns:
+        has_gold = data["label"].notna().to_numpy()
+        gold = gold_targets(data.loc[has_gold, "label"], cfg["target"])
+        y[has_gold] = (1 - cfg["label_weight"]) * y[has_gold] + cfg["label_weight"] * gold
+    # Pools hold few positives; weighting rows by the teacher's P(about) keeps the vital class heard.
+    p_about = y if cfg["target"] == "vital" else y[:, 0]
+    weights = data["weight"].to_numpy(np.float32) * (1 + cfg["positive_weight"] * p_about)
+    n_out = 1 if cfg["target"] == "vital" else len(LABELS)
+    head = "vital" if n_out == 1 else "onetarget"
+    model, tokenizer = build_student(params, n_out)
+    valid = pd.read_parquet(VALID)
+    train_ds = PairDataset(encode(tokenizer, data, text_cfg), y.astype(np.float32), weights)
+    valid_ds = PairDataset(encode(tokenizer, valid, text_cfg), gold_targets(valid["label"], cfg["target"]))
+    args = training_args(CKPT, m, params["seed"], len(data), "loss", greater_is_better=False)
+    trainer = PairTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=valid_ds,
+                          data_collator=collator(tokenizer), head=head, loss=cfg["loss"], temperature=cfg["temperature"])
+    inputs = tuple(scored_path(n) for n in cfg["pools"]) + (VALID, TEACHER / "model.safetensors")
+    resume = prepare_checkpoints(CKPT, fingerprint(m, cfg, params["seed"], files=inputs))
+    if resume:
+        print(f"distill: resuming from {resume}")
+    trainer.train(resume_from_checkpoint=resume)
+    write_curves(trainer, CURVES)
+    model = trainer.model
+    meta = {"head": head, "labels": list(LABELS), "text": text_cfg, "role": "student", "layers": m["layers"],
+            "init": m["init"], "target": cfg["target"], "threshold": 0.5, "thresholds": None}
+    logits = predict_logits(model, tokenizer, valid, text_cfg, batch_size=m["batch_size"] * 2)
+    if head == "vital":
+        meta["threshold"] = best_vital_threshold(1 / (1 + np.exp(-logits[:, 0])), valid["label"].to_numpy())
+    p, pred = class_scores(logits, meta)
+    OUT.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(OUT, safe_serialization=True)
+    tokenizer.save_pretrained(OUT)
+    save_meta(OUT, meta)
+    return {"valid_vital_f1": float(f1_score(valid["label"] == "about", pred == "about", zero_division=0)),
+            "layers": m["layers"], "distill_pairs": len(data), "steps": trainer.state.global_step,
+            "teacher_p_about_mean": float(p_about.mean())}
+
+
+@stage
+def main() -> None:
+    params = load_params()
+    start = time.perf_counter()
+    metrics = distill(params)
+    metrics["seconds"] = round(time.perf_counter() - start, 1)
+    write_json(METRICS, metrics)
+    print(f"distill: valid vital F1 {metrics['valid_vital_f1']:.3f}, {metrics['steps']} steps in {metrics['seconds']}s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""Stage `train_teacher`: fine-tune the base model on the labelled pairs."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from aboutness.models import (
+    PairDataset,
+    class_scores,
+    encode,
+    load_classifier,
+    load_tokenizer,
+    predict_logits,
+    save_meta,
+    truncate_layers,
+)
+from aboutness.params import load_params, stage, write_json
+from aboutness.schema import LABEL_ID, LABELS, InputError
+from aboutness.training import PairTrainer, class_metrics, collator, fingerprint, prepare_checkpoints, training_args, write_curves
+
+OUT = Path("models/teacher")
+CKPT = Path("models/teacher_ckpt")
+TRAIN, VALID = Path("data/pools/train.parquet"), Path("data/pools/valid.parquet")
+CURVES = Path("metrics/curves/teacher.tsv")
+METRICS = Path("metrics/teacher_train.json")
+
+
+def teacher_text(params: dict) -> dict:
+    return {"card_fields": params["text"]["card_fields"], "doc_fields": params["teacher"]["doc_fields"],
+            "seq_len": params["text"]["seq_len"]}
+
+
+def targets(labels: pd.Series, cfg: dict) -> np.ndarray:
+    """One-hot rows for onetarget; the ordinal score from params for msetarget."""
+    if cfg["head"] == "onetarget":
+        return np.eye(len(LABELS), dtype=np.float32)[labels.map(LABEL_ID).to_numpy()]
+    if cfg["head"] == "msetarget":
+        return labels.map(cfg["mse_targets"]).to_numpy(dtype=np.float32)
+    raise InputError(f"params.yaml teacher.head: {cfg['head']!r}; expected onetarget or msetarget")
+
+
+def fit_thresholds(score: np.ndarray, gold: np.ndarray) -> list[float]:
+    """Two cut points (not_about < lo <= mention < hi <= about) with the best accuracy on valid."""
+    cands = np.unique(np.quantile(score, np.linspace(0, 1, 101)))
+    best, best_acc = [float(cands[0]), float(cands[-1])], -1.0
+    for i, lo in enumerate(cands):
+        for hi in cands[i:]:
+            pred = np.where(score >= hi, "about", np.where(score >= lo, "mention", "not_about"))
+            acc = float((pred == gold).mean())
+            if acc > best_acc:
+                best, best_acc = [float(lo), float(hi)], acc
+    return best
+
+
+def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
+    cfg = params["teacher"]
+    text_cfg = teacher_text(params)
+    train, valid = pd.read_parquet(TRAIN), pd.read_parquet(VALID)
+    n_out = 1 if cfg["head"] == "msetarget" else len(LABELS)
+    model = load_classifier(cfg["base"], n_out, cfg["allow_pickle"])
+    tokenizer = load_tokenizer(cfg["base"])
+    if cfg["layers"] and not cfg["truncate_after"]:
+        truncate_layers(model, cfg["layers"])
+    if cfg["head"] == "msetarget":
+        model.config.problem_type = "regression"
+    train_ds = PairDataset(encode(tokenizer, train, text_cfg), targets(train["label"], cfg), train["weight"].to_numpy())
+    valid_ds = PairDataset(encode(tokenizer, valid, text_cfg), targets(valid["label"], cfg))
+    one = cfg["head"] == "onetarget"
+    args = training_args(ckpt, cfg, params["seed"], len(train), "macro_f1" if one else "loss", greater_is_better=one)
+    trainer = PairTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=valid_ds,
+                          data_collator=collator(tokenizer), compute_metrics=class_metrics if one else None,
+                          head=cfg["head"], loss="ce")
+    resume = prepare_checkpoints(ckpt, fingerprint(cfg, text_cfg, params["seed"], files=(TRAIN, VALID)))
+    if resume:
+        print(f"train_teacher: resuming from {resume}")
+    trainer.train(resume_from_checkpoint=resume)
+    write_curves(trainer, CURVES)
+    model = trainer.model
+    if cfg["layers"] and cfg["truncate_after"]:
+        truncate_layers(model, cfg["layers"])
+    meta = {"head": cfg["head"], "labels": list(LABELS), "text": text_cfg, "role": "teacher",
+            "layers": model.config.num_hidden_layers, "thresholds": None}
+    logits = predict_logits(model, tokenizer, valid, text_cfg, batch_size=cfg["batch_size"] * 2)
+    if cfg["head"] == "msetarget":
+        meta["thresholds"] = fit_thresholds(logits[:, 0], valid["label"].to_numpy())
+    _, pred = class_scores(logits, meta)
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out, safe_serialization=True)
+    tokenizer.save_pretrained(out)
+    save_meta(out, meta)
+    return {"valid_accuracy": float((pred == valid["label"].to_numpy()).mean()),
+            "layers": meta["layers"], "train_pairs": len(train), "steps": trainer.state.global_step}
+
+
+@stage
+def main() -> None:
+    params = load_params()
+    start = time.perf_counter()
+    metrics = train_teacher(params)
+    metrics["seconds"] = round(time.perf_counter() - start, 1)
+    write_json(METRICS, metrics)
+    print(f"train_teacher: valid accuracy {metrics['valid_accuracy']:.3f}, {metrics['steps']} steps in {metrics['seconds']}s")
+
+
+if __name__ == "__main__":
+    main()

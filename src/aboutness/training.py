@@ -1,0 +1,130 @@
+"""The HF Trainer, set up once for teacher and student: weighted losses for
+every head, training arguments from params, training curves, resume."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from transformers import DataCollatorWithPadding, Trainer, TrainingArguments
+from transformers.trainer_utils import get_last_checkpoint
+
+from aboutness.metrics import macro_f1
+from aboutness.schema import LABELS
+
+
+def per_example_loss(logits: torch.Tensor, target: torch.Tensor, head: str, loss: str, temperature: float = 1.0) -> torch.Tensor:
+    """Loss per row. onetarget/all: target is a class distribution (one-hot for gold);
+    msetarget: a scalar; vital: P(about)."""
+    if head == "msetarget":
+        return (logits[:, 0] - target) ** 2
+    if head == "vital":
+        if loss == "mse":
+            return (torch.sigmoid(logits[:, 0]) - target) ** 2
+        # ce and kl give the same gradient for one Bernoulli output
+        return F.binary_cross_entropy_with_logits(logits[:, 0] / temperature, target, reduction="none")
+    log_p = F.log_softmax(logits / temperature, dim=-1)
+    if loss == "mse":
+        return ((log_p.exp() - target) ** 2).sum(-1)
+    if loss == "kl":
+        return (target * (torch.log(target.clamp_min(1e-8)) - log_p)).sum(-1) * temperature**2
+    return -(target * log_p).sum(-1)
+
+
+class PairTrainer(Trainer):
+    """Trainer with per-row weights and the loss of our heads."""
+
+    def __init__(self, *args, head: str, loss: str = "ce", temperature: float = 1.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.head, self.loss_name, self.temperature = head, loss, temperature
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        inputs = dict(inputs)
+        target = inputs.pop("labels")
+        weight = inputs.pop("weight", None)
+        outputs = model(**inputs)
+        per = per_example_loss(outputs.logits.float(), target.float(), self.head, self.loss_name, self.temperature)
+        w = torch.ones_like(per) if weight is None else weight.float()
+        loss = (per * w).sum() / w.sum()
+        return (loss, outputs) if return_outputs else loss
+
+
+def class_metrics(eval_pred) -> dict[str, float]:
+    """Valid accuracy and macro-F1 for 3-class heads (targets are distributions)."""
+    logits, target = eval_pred.predictions, eval_pred.label_ids
+    pred = np.array(LABELS)[logits.argmax(-1)]
+    gold = np.array(LABELS)[target.argmax(-1)]
+    return {"accuracy": float((pred == gold).mean()), "macro_f1": macro_f1(gold, pred)}
+
+
+def training_args(out_dir: Path, cfg: dict, seed: int, n_train: int, best_metric: str, greater_is_better: bool) -> TrainingArguments:
+    steps_per_epoch = max(1, -(-n_train // cfg["batch_size"]))
+    eval_steps = cfg.get("eval_steps") or steps_per_epoch
+    cuda = torch.cuda.is_available()
+    return TrainingArguments(
+        output_dir=str(out_dir),
+        seed=seed,
+        data_seed=seed,
+        learning_rate=cfg["lr"],
+        num_train_epochs=cfg["epochs"],
+        per_device_train_batch_size=cfg["batch_size"],
+        per_device_eval_batch_size=cfg["batch_size"] * 2,
+        warmup_steps=cfg["warmup"],
+        weight_decay=cfg["weight_decay"],
+        eval_strategy="steps",
+        eval_steps=eval_steps,
+        save_strategy="steps",
+        save_steps=eval_steps,
+        save_total_limit=2,
+        load_best_model_at_end=True,
+        metric_for_best_model=best_metric,
+        greater_is_better=greater_is_better,
+        logging_steps=max(1, min(10, eval_steps)),
+        train_sampling_strategy="group_by_length",
+        bf16=cuda and torch.cuda.is_bf16_supported(),
+        dataloader_num_workers=cfg.get("loader_workers", 0),
+        report_to="none",
+        disable_tqdm=False,
+    )
+
+
+def fingerprint(*parts: object, files: tuple[Path, ...] = ()) -> str:
+    """Hash of settings and input files, to tell whether old checkpoints belong to this run."""
+    h = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode())
+    for f in files:
+        h.update(Path(f).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def prepare_checkpoints(ckpt_dir: Path, run_id: str) -> str | None:
+    """Last checkpoint to resume from when it was made by the same run, else a clean dir."""
+    stamp = ckpt_dir / "run.json"
+    if ckpt_dir.exists() and (not stamp.exists() or json.loads(stamp.read_text()).get("run") != run_id):
+        shutil.rmtree(ckpt_dir)
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(json.dumps({"run": run_id}) + "\n")
+    return get_last_checkpoint(str(ckpt_dir))
+
+
+def write_curves(trainer: Trainer, path: Path) -> None:
+    """Training curves as TSV for `dvc plots`: step, train loss, valid loss and accuracy."""
+    rows = {}
+    for entry in trainer.state.log_history:
+        step = entry.get("step")
+        row = rows.setdefault(step, {"step": step})
+        for key in ("loss", "eval_loss", "eval_accuracy", "eval_macro_f1"):
+            if key in entry:
+                row[key] = entry[key]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df = pd.DataFrame(sorted(rows.values(), key=lambda r: r["step"]))
+    df.to_csv(path, sep="\t", index=False, float_format="%.6g")
+
+
+def collator(tokenizer) -> DataCollatorWithPadding:
+    return DataCollatorWithPadding(tokenizer)

@@ -1,0 +1,136 @@
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from conftest import save_tiny_bert
+
+from aboutness.distill import best_vital_threshold, build_student
+from aboutness.models import (
+    class_scores,
+    encode,
+    load_classifier,
+    load_tokenizer,
+    predict_logits,
+    save_meta,
+    truncate_layers,
+)
+from aboutness.schema import InputError
+from aboutness.train_teacher import fit_thresholds
+from aboutness.training import per_example_loss
+
+TEXT = {"card_fields": ["title", "subtitle"], "doc_fields": ["title", "url", "body"], "seq_len": 40}
+
+
+def toy_pairs(n=24, seed=0):
+    rng = np.random.default_rng(seed)
+    labels = np.array(["about", "mention", "not_about"])[np.arange(n) % 3]
+    rows = []
+    for i, lab in enumerate(labels):
+        name = ["Mercury", "Venus", "Paris", "Rome"][i % 4]
+        title = {"about": name, "mention": f"Planets near {name}", "not_about": "Cheese"}[lab]
+        rows.append({"card_id": f"c{i % 4}", "card_title": name, "card_subtitle": "planet", "doc_title": title,
+                     "doc_url": f"https://x.org/{title.replace(' ', '_')}", "doc_body": " ".join(rng.choice(["a", "b", name], 30)),
+                     "label": lab, "group": "main", "weight": 1.0})
+    return pd.DataFrame(rows)
+
+
+def test_truncate_layers_keeps_exactly_k(tiny_bert):
+    model = load_classifier(tiny_bert, 3)
+    truncate_layers(model, 2)
+    assert len(model.bert.encoder.layer) == 2 and model.config.num_hidden_layers == 2
+    with pytest.raises(InputError, match=r"layers=5: the model has 2 encoder layers; choose 1..2"):
+        truncate_layers(model, 5)
+    with pytest.raises(InputError, match="layers=0"):
+        truncate_layers(model, 0)
+
+
+def test_trunc_init_copies_the_teachers_bottom_layers(tiny_bert, tmp_path):
+    teacher = load_classifier(tiny_bert, 3)
+    student, _ = build_student({"model": {"init": "trunc", "layers": 2}, "teacher": {"allow_pickle": False}}, 1, teacher_dir=tiny_bert)
+    assert len(student.bert.encoder.layer) == 2
+    t_state, s_state = teacher.state_dict(), student.state_dict()
+    copied = [k for k in s_state if k.startswith("bert.")]
+    assert any("encoder.layer.1." in k for k in copied) and not any("encoder.layer.2." in k for k in copied)
+    for k in copied:
+        assert torch.equal(s_state[k], t_state[k]), k
+    assert s_state["classifier.weight"].shape == (1, 32)   # a new vital head
+
+
+def test_pretrained_init_and_bad_init(tiny_bert):
+    params = {"model": {"init": "pretrained", "layers": 1, "base": str(tiny_bert)}, "teacher": {"allow_pickle": False}}
+    student, _ = build_student(params, 3)
+    assert student.config.num_hidden_layers == 1
+    with pytest.raises(InputError, match="model.init"):
+        build_student({"model": {"init": "random", "layers": 1}, "teacher": {"allow_pickle": False}}, 3)
+
+
+def test_a_few_steps_lower_the_loss(tiny_bert):
+    torch.manual_seed(0)
+    model = load_classifier(tiny_bert, 3)
+    tok = load_tokenizer(tiny_bert)
+    df = toy_pairs()
+    batch = tok.pad(encode(tok, df, TEXT), return_tensors="pt")
+    target = torch.eye(3)[torch.tensor(df["label"].map({"about": 0, "mention": 1, "not_about": 2}).to_numpy())]
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(15):
+        loss = per_example_loss(model(**batch).logits, target, "onetarget", "ce").mean()
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        losses.append(loss.item())
+    assert losses[-1] < 0.75 * losses[0] and losses[-1] < min(losses[:5])
+
+
+def test_msetarget_thresholds_separate_a_separable_set():
+    score = np.array([0.05, 0.1, 0.2, 0.42, 0.5, 0.58, 0.85, 0.9, 1.0])
+    gold = np.array(["not_about"] * 3 + ["mention"] * 3 + ["about"] * 3)
+    lo, hi = fit_thresholds(score, gold)
+    assert 0.2 < lo <= 0.42 and 0.58 < hi <= 0.85
+    _, pred = class_scores(score[:, None], {"head": "msetarget", "thresholds": [lo, hi]})
+    assert (pred == gold).all()
+    assert 0.3 < best_vital_threshold(np.array([0.1, 0.2, 0.3, 0.8, 0.9]), np.array(["not_about"] * 3 + ["about"] * 2)) <= 0.8
+
+
+def test_saved_model_reloads_with_identical_logits(tiny_bert, tmp_path):
+    model = truncate_layers(load_classifier(tiny_bert, 3), 3)
+    tok = load_tokenizer(tiny_bert)
+    before = predict_logits(model, tok, toy_pairs(), TEXT, batch_size=5)
+    model.save_pretrained(tmp_path / "m")
+    tok.save_pretrained(tmp_path / "m")
+    save_meta(tmp_path / "m", {"head": "onetarget"})
+    again = load_classifier(tmp_path / "m", 3)
+    assert again.config.num_hidden_layers == 3
+    after = predict_logits(again, load_tokenizer(tmp_path / "m"), toy_pairs(), TEXT, batch_size=5)
+    np.testing.assert_array_equal(before, after)
+
+
+def test_pickle_only_directory_is_refused(tmp_path):
+    path = save_tiny_bert(tmp_path / "p", layers=1)
+    state = load_classifier(path, 3).state_dict()
+    (path / "model.safetensors").unlink()
+    torch.save(state, path / "pytorch_model.bin")
+    with pytest.raises(InputError, match="only a pickle checkpoint.*allow_pickle: true"):
+        load_classifier(path, 3)
+    assert load_classifier(path, 3, allow_pickle=True).config.num_hidden_layers == 1
+
+
+def test_distillation_brings_student_towards_teacher(tiny_bert):
+    torch.manual_seed(1)
+    tok = load_tokenizer(tiny_bert)
+    pool = toy_pairs(48, seed=3)
+    teacher_p = torch.tensor(np.where(pool["label"] == "about", 0.9, 0.05), dtype=torch.float32)
+    student = truncate_layers(load_classifier(tiny_bert, 1), 1)
+    batch = tok.pad(encode(tok, pool, {**TEXT, "doc_fields": ["title", "url"]}), return_tensors="pt")
+    opt = torch.optim.AdamW(student.parameters(), lr=3e-3)
+
+    def gap() -> float:
+        with torch.no_grad():
+            return float((torch.sigmoid(student(**batch).logits[:, 0]) - teacher_p).abs().mean())
+
+    start = gap()
+    for _ in range(30):
+        per_example_loss(student(**batch).logits, teacher_p, "vital", "mse").mean().backward()
+        opt.step()
+        opt.zero_grad()
+    assert gap() < 0.5 * start
