@@ -9,6 +9,10 @@ export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: repro test lint smoke
 
+# A quick end-to-end check on the real default model (a few minutes on 2 cores).
+SMOKE := -S ingest.demo_cards=40 -S ingest.demo_ecom_cards=4 -S pools.runtime_k=2 -S pools.url_try_k=2 \
+	-S teacher.epochs=1 -S text.seq_len=96 -S model.epochs=1 -S model.seq_len=32
+
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	# torch first and pinned: a bare `torch` requirement would pull a multi-GB CUDA build.
@@ -25,3 +29,6 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
+
+smoke: $(STAMP)
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/dvc exp run $(SMOKE)

@@ -106,3 +106,17 @@ TINY_TRAINING = {
     "text.seq_len": 48, "model.epochs": 1, "model.batch_size": 16, "model.seq_len": 32, "model.layers": 2,
     "pools.runtime_k": 2, "pools.url_try_k": 2, "model.eval_steps": 4,
 }
+
+
+def tiny_params(tiny_bert) -> dict:
+    return {**SMALL, **TINY_TRAINING, "teacher.base": str(tiny_bert), "model.base": str(tiny_bert)}
+
+
+@pytest.fixture(scope="session")
+def trained_repo(tmp_path_factory, tiny_bert):
+    """The whole pipeline once, on tiny random models, committed as the baseline."""
+    repo = make_repo(tmp_path_factory.mktemp("train"), tiny_params(tiny_bert))
+    run([dvc(), "repro"], repo)
+    run(["git", "add", "-A"], repo)
+    run(["git", "commit", "-qm", "baseline"], repo)
+    return repo

@@ -2,7 +2,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import save_tiny_bert
 
 from aboutness.distill import best_vital_threshold, build_student
 from aboutness.models import (
@@ -17,6 +16,7 @@ from aboutness.models import (
 from aboutness.schema import InputError
 from aboutness.train_teacher import fit_thresholds
 from aboutness.training import per_example_loss
+from conftest import save_tiny_bert
 
 TEXT = {"card_fields": ["title", "subtitle"], "doc_fields": ["title", "url", "body"], "seq_len": 40}
 

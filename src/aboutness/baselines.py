@@ -60,7 +60,7 @@ def main() -> None:
     """Print the baselines on the current test split as a markdown table (used in docs/data.md)."""
     from tabulate import tabulate
 
-    from aboutness.metrics import bootstrap_ci, classification_metrics, macro_f1, vital_f1
+    from aboutness.metrics import bootstrap_intervals, classification_metrics
     from aboutness.params import load_params
 
     seed = load_params()["seed"]
@@ -68,11 +68,10 @@ def main() -> None:
     rows = []
     for name, pred in baseline_predictions(train, test, seed).items():
         m = classification_metrics(test["label"], pred)
-        df = test.assign(pred=pred)
-        vlo, vhi = bootstrap_ci(df, lambda d: vital_f1(d["label"], d["pred"]), 1000, seed)
-        mlo, mhi = bootstrap_ci(df, lambda d: macro_f1(d["label"], d["pred"]), 1000, seed)
-        rows.append([name, f"{m['accuracy']:.3f}", f"{m['macro_f1']:.3f} [{mlo:.3f}, {mhi:.3f}]",
-                     f"{m['vital_f1']:.3f} [{vlo:.3f}, {vhi:.3f}]", f"{m['vital_precision']:.3f}", f"{m['vital_recall']:.3f}"])
+        ci = bootstrap_intervals(test["label"], pred, test["card_id"], 1000, seed)
+        rows.append([name, f"{m['accuracy']:.3f}", f"{m['macro_f1']:.3f} [{ci['macro_f1'][0]:.3f}, {ci['macro_f1'][1]:.3f}]",
+                     f"{m['vital_f1']:.3f} [{ci['vital_f1'][0]:.3f}, {ci['vital_f1'][1]:.3f}]",
+                     f"{m['vital_precision']:.3f}", f"{m['vital_recall']:.3f}"])
     print(f"test split: {len(test)} pairs, {test['card_id'].nunique()} cards; 95% card-bootstrap intervals")
     print(tabulate(rows, ["baseline", "accuracy", "macro-F1", "vital F1", "vital P", "vital R"], tablefmt="github"))
 

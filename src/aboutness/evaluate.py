@@ -1,58 +1,108 @@
-"""Stage `evaluate`: teacher, student and baselines on the test split."""
+"""Stage `evaluate`: teacher, student and baselines on the test split and every
+named eval set, with card-bootstrap intervals, per-group accuracy, prediction
+files and plots."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import torch
 
 from aboutness.baselines import baseline_predictions
-from aboutness.metrics import classification_metrics
+from aboutness.metrics import bootstrap_intervals, classification_metrics
 from aboutness.models import class_scores, load_classifier, load_meta, load_tokenizer, predict_logits
 from aboutness.params import load_params, stage, write_json, write_parquet
+from aboutness.plots import write_plot_data, write_pngs
+from aboutness.schema import LABELS
 
-TEST, TRAIN = Path("data/pools/test.parquet"), Path("data/pools/train.parquet")
+POOLS = Path("data/pools")
 MODELS = {"teacher": Path("models/teacher"), "student": Path("models/student")}
+CURVES = {"teacher": Path("metrics/curves/teacher.tsv"), "student": Path("metrics/curves/student.tsv")}
 PRED_DIR = Path("data/eval")
+SPEED = Path("metrics/timing/evaluate_speed.json")
 
 
-def model_metrics(path: Path, test: pd.DataFrame, batch_size: int) -> tuple[dict, pd.DataFrame]:
-    meta = load_meta(path)
-    model = load_classifier(path, 1 if meta["head"] in ("msetarget", "vital") else 3)
-    tok = load_tokenizer(path)
-    start = time.perf_counter()
-    logits = predict_logits(model, tok, test, meta["text"], batch_size=batch_size, progress=True)
-    secs = time.perf_counter() - start
+def eval_sets() -> dict[str, pd.DataFrame]:
+    """The test split plus every eval set build_pools kept to test cards."""
+    sets = {"test": pd.read_parquet(POOLS / "test.parquet")}
+    for path in sorted((POOLS / "eval").glob("*.parquet")):
+        sets[path.stem] = pd.read_parquet(path)
+    return sets
+
+
+def score_metrics(gold: pd.Series, pred: np.ndarray, groups: pd.Series, cards: pd.Series, rounds: int, seed: int) -> dict:
+    """Flat metrics: per-class, vital, per-group accuracy and 95% card-bootstrap intervals."""
+    out = classification_metrics(gold, pred)
+    g = gold.to_numpy()
+    for group, idx in sorted(groups.groupby(groups).indices.items()):
+        out[f"accuracy_{group}"] = float((pred[idx] == g[idx]).mean())
+        out[f"vital_accuracy_{group}"] = float(((pred[idx] == "about") == (g[idx] == "about")).mean())
+    out["accuracy_all"] = out["accuracy"]
+    for name, (lo, hi) in bootstrap_intervals(gold, pred, cards, rounds, seed).items():
+        out[f"{name}_ci_low"], out[f"{name}_ci_high"] = lo, hi
+    return out
+
+
+def prediction_frame(df: pd.DataFrame, logits: np.ndarray, meta: dict) -> pd.DataFrame:
     p_about, pred = class_scores(logits, meta)
-    out = classification_metrics(test["label"], pred)
-    out |= {f"accuracy_{g}": float((pred[idx] == test["label"].to_numpy()[idx]).mean())
-            for g, idx in test.groupby("group").indices.items()}
-    out |= {"layers": meta["layers"], "parameters": int(sum(p.numel() for p in model.parameters())),
-            "pairs_per_s_cpu": round(len(test) / secs, 1)}
-    preds = test[["card_id", "doc_url", "group", "label"]].rename(columns={"label": "gold"})
-    preds = preds.assign(predicted=pred, p_about=p_about)
-    return out, preds
+    out = df[["card_id", "doc_url", "group", "label"]].rename(columns={"label": "gold"}).reset_index(drop=True)
+    out["predicted"] = pred
+    if meta["head"] == "onetarget":
+        probs = torch.softmax(torch.from_numpy(logits), -1).numpy()
+        for i, lab in enumerate(LABELS):
+            out[f"p_{lab}"] = probs[:, i]
+    else:
+        out["p_about"] = p_about
+        out["score"] = logits[:, 0]
+    return out
+
+
+def evaluate_model(path: Path, sets: dict[str, pd.DataFrame], cfg: dict, seed: int) -> tuple[dict, dict, float]:
+    meta = load_meta(path)
+    model = load_classifier(path, 3 if meta["head"] == "onetarget" else 1)
+    tok = load_tokenizer(path)
+    metrics, preds = {}, {}
+    for name, df in sets.items():
+        logits = predict_logits(model, tok, df, meta["text"], batch_size=cfg["batch_size"], progress=True)
+        preds[name] = prediction_frame(df, logits, meta)
+        m = score_metrics(df["label"], preds[name]["predicted"].to_numpy(), df["group"], df["card_id"], cfg["bootstrap"], seed)
+        prefix = "" if name == "test" else f"{name}_"
+        metrics |= {prefix + k: v for k, v in m.items()}
+    metrics |= {"layers": meta["layers"], "parameters": int(sum(p.numel() for p in model.parameters()))}
+    sample = sets["test"].head(cfg["speed_sample"])
+    start = time.perf_counter()
+    predict_logits(model, tok, sample, meta["text"], batch_size=cfg["batch_size"])
+    return metrics, preds, round(len(sample) / (time.perf_counter() - start), 1)
 
 
 @stage
 def main() -> None:
     params = load_params()
-    test, train = pd.read_parquet(TEST), pd.read_parquet(TRAIN)
-    results = {}
+    cfg, seed = params["eval"], params["seed"]
+    sets = eval_sets()
+    results, test_preds, speed = {}, {}, {}
     for name, path in MODELS.items():
-        metrics, preds = model_metrics(path, test, params["eval"]["batch_size"])
-        write_parquet(preds, PRED_DIR / f"{name}_test.parquet")
-        results[name] = metrics
-    results["student"]["vital_f1_share_of_teacher"] = (
-        results["student"]["vital_f1"] / results["teacher"]["vital_f1"] if results["teacher"]["vital_f1"] else float("nan"))
+        results[name], preds, speed[f"{name}_pairs_per_s_cpu"] = evaluate_model(path, sets, cfg, seed)
+        for set_name, df in preds.items():
+            write_parquet(df, PRED_DIR / f"{name}_{set_name}.parquet")
+        test_preds[name] = preds["test"]
+        write_plot_data(name, preds["test"])
+    t, s = results["teacher"]["vital_f1"], results["student"]["vital_f1"]
+    results["student"]["vital_f1_share_of_teacher"] = s / t if t else 0.0
     for name, metrics in results.items():
         write_json(Path(f"metrics/{name}.json"), metrics)
-    base = {name: classification_metrics(test["label"], pred)
-            for name, pred in baseline_predictions(train, test, params["seed"]).items()}
-    write_json(Path("metrics/baselines.json"), {n: {k: m[k] for k in ("accuracy", "macro_f1", "vital_f1")} for n, m in base.items()})
-    print("evaluate: " + "; ".join(f"{n} acc {m['accuracy']:.3f} macro-F1 {m['macro_f1']:.3f} vital F1 {m['vital_f1']:.3f}"
-                                   for n, m in results.items()))
+    write_json(SPEED, speed)
+    test, train = sets["test"], pd.read_parquet(POOLS / "train.parquet")
+    baselines = {name: score_metrics(test["label"], pred, test["group"], test["card_id"], cfg["bootstrap"], seed)
+                 for name, pred in baseline_predictions(train, test, seed).items()}
+    write_json(Path("metrics/baselines.json"), baselines)
+    write_pngs(test_preds, CURVES)
+    for name, m in {**results, **baselines}.items():
+        print(f"evaluate: {name:13s} accuracy {m['accuracy']:.3f} macro-F1 {m['macro_f1']:.3f} vital F1 {m['vital_f1']:.3f} "
+              f"[{m['vital_f1_ci_low']:.3f}, {m['vital_f1_ci_high']:.3f}]")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -56,7 +55,6 @@ def ingest(paths: list[Path], max_reject_share: float) -> tuple[pd.DataFrame, pd
 def main() -> None:
     params = load_params()
     cfg = params["ingest"]
-    start = time.perf_counter()
     DEMO_DIR.mkdir(parents=True, exist_ok=True)
     if uses_demo(params):
         write_demo(params)
@@ -65,7 +63,7 @@ def main() -> None:
     write_quarantine(quarantined, QUARANTINE)
     write_json(METRICS, metrics)
     print(f"ingest: {metrics['rows_in']} rows in, {metrics['rows_kept']} kept, "
-          f"{metrics['rows_quarantined']} quarantined ({QUARANTINE}) in {time.perf_counter() - start:.1f}s")
+          f"{metrics['rows_quarantined']} quarantined ({QUARANTINE})")
     if metrics["reject_share"] > cfg["max_reject_share"]:
         raise InputError(
             f"{metrics['rows_rejected']} of {metrics['rows_in']} rows rejected ({metrics['reject_share']:.1%}), "

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
@@ -38,17 +36,52 @@ def classification_metrics(gold: pd.Series | np.ndarray, pred: pd.Series | np.nd
     return out
 
 
-def bootstrap_ci(
-    df: pd.DataFrame, metric: Callable[[pd.DataFrame], float], rounds: int, seed: int, level: float = 0.95
-) -> tuple[float, float]:
-    """Percentile interval of `metric` over resampled cards (pairs of a card move together)."""
-    cards = df["card_id"].to_numpy()
-    uniq, inverse = np.unique(cards, return_inverse=True)
-    rows_of = [np.flatnonzero(inverse == i) for i in range(len(uniq))]
+def card_confusions(gold: np.ndarray, pred: np.ndarray, cards: np.ndarray) -> np.ndarray:
+    """One 3x3 confusion matrix (gold x predicted, in LABELS order) per card."""
+    ids = {lab: i for i, lab in enumerate(LABELS)}
+    _, card_idx = np.unique(cards, return_inverse=True)
+    cm = np.zeros((card_idx.max() + 1 if len(card_idx) else 0, len(LABELS), len(LABELS)))
+    np.add.at(cm, (card_idx, [ids[g] for g in gold], [ids[p] for p in pred]), 1)
+    return cm
+
+
+def confusion_metrics(cm: np.ndarray) -> dict[str, np.ndarray]:
+    """accuracy, macro-F1 and vital F1 from confusion matrices (any leading dims)."""
+    tp = np.diagonal(cm, axis1=-2, axis2=-1)
+    support, predicted = cm.sum(-1), cm.sum(-2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f1 = np.where(support + predicted > 0, 2 * tp / (support + predicted), 0.0)
+        accuracy = tp.sum(-1) / cm.sum((-2, -1))
+    # The about-vs-rest F1 equals the about row/column F1 of the 3-class matrix.
+    return {"accuracy": accuracy, "macro_f1": f1.mean(-1), "vital_f1": f1[..., 0]}
+
+
+def resample_weights(n_cards: int, rounds: int, seed: int) -> np.ndarray:
+    """How often each card is drawn in each bootstrap round (cards, not pairs, are resampled)."""
     rng = np.random.default_rng(seed)
-    stats = []
-    for _ in range(rounds):
-        pick = rng.integers(0, len(uniq), len(uniq))
-        stats.append(metric(df.iloc[np.concatenate([rows_of[i] for i in pick])]))
-    lo, hi = np.quantile(stats, [(1 - level) / 2, 1 - (1 - level) / 2])
-    return float(lo), float(hi)
+    return rng.multinomial(n_cards, np.full(n_cards, 1 / n_cards), size=rounds).astype(float)
+
+
+def bootstrap_intervals(gold, pred, cards, rounds: int, seed: int, level: float = 0.95) -> dict[str, tuple[float, float]]:
+    """Percentile intervals of accuracy, macro-F1 and vital F1 over resampled cards."""
+    cm = card_confusions(np.asarray(gold), np.asarray(pred), np.asarray(cards))
+    stats = confusion_metrics(np.tensordot(resample_weights(len(cm), rounds, seed), cm, axes=1))
+    q = [(1 - level) / 2, 1 - (1 - level) / 2]
+    return {k: tuple(float(x) for x in np.quantile(v, q)) for k, v in stats.items()}
+
+
+def paired_bootstrap(gold, pred_a, pred_b, cards, rounds: int, seed: int, level: float = 0.95) -> dict[str, dict]:
+    """B - A for each metric with a paired interval: both models scored on the same resampled cards."""
+    gold, cards = np.asarray(gold), np.asarray(cards)
+    w = resample_weights(len(np.unique(cards)), rounds, seed)
+    a = confusion_metrics(np.tensordot(w, card_confusions(gold, np.asarray(pred_a), cards), axes=1))
+    b = confusion_metrics(np.tensordot(w, card_confusions(gold, np.asarray(pred_b), cards), axes=1))
+    full_a = confusion_metrics(card_confusions(gold, np.asarray(pred_a), cards).sum(0))
+    full_b = confusion_metrics(card_confusions(gold, np.asarray(pred_b), cards).sum(0))
+    q = [(1 - level) / 2, 1 - (1 - level) / 2]
+    out = {}
+    for k in a:
+        lo, hi = np.quantile(b[k] - a[k], q)
+        out[k] = {"a": float(full_a[k]), "b": float(full_b[k]), "diff": float(full_b[k] - full_a[k]),
+                  "ci_low": float(lo), "ci_high": float(hi), "separate": bool(lo > 0 or hi < 0)}
+    return out

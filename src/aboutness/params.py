@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,14 +42,24 @@ def write_quarantine(df: pd.DataFrame, path: str | Path) -> None:
 
 
 def stage(main: Callable[..., None]) -> Callable[..., None]:
-    """Run a stage's main(); bad input ends it with a one-line message, not a traceback."""
+    """Run a stage's main(), time it into metrics/timing/<stage>.json; bad input ends it
+    with a one-line message, not a traceback."""
+
+    module = sys.modules[main.__module__]
+    # under `python -m aboutness.x` the module is __main__; its spec still knows the real name
+    name = (module.__spec__.name if module.__spec__ else main.__module__).rsplit(".", 1)[-1]
 
     @functools.wraps(main)
     def run(*args: Any, **kwargs: Any) -> None:
+        start = time.perf_counter()
         try:
             main(*args, **kwargs)
         except InputError as e:
             print(f"error: {e}", file=sys.stderr)
             raise SystemExit(1) from None
+        seconds = round(time.perf_counter() - start, 1)
+        # Timings live apart from quality metrics, which must be identical run to run.
+        write_json(Path("metrics/timing") / f"{name}.json", {"seconds": seconds})
+        print(f"{name}: stage took {seconds}s")
 
     return run

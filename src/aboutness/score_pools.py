@@ -20,6 +20,7 @@ from aboutness.params import load_params, stage, write_json
 TEACHER = Path("models/teacher")
 POOLS = Path("data/pools")
 METRICS = Path("metrics/scoring.json")
+SPEED = Path("metrics/timing/scoring_speed.json")
 
 
 def scored_path(name: str) -> Path:
@@ -59,15 +60,17 @@ def main() -> None:
     model = load_classifier(TEACHER, n_out).to(device)
     tokenizer = load_tokenizer(TEACHER)
     torch.set_grad_enabled(False)
-    stats = {}
+    stats, speed = {}, {}
     for name in cfg["pools"]:
         start = time.perf_counter()
         rows = score_file(POOLS / f"{name}.parquet", scored_path(name), model, tokenizer, meta,
                           cfg["score_chunk_rows"], cfg["score_batch_size"])
         secs = time.perf_counter() - start
-        stats[name] = {"rows": rows, "seconds": round(secs, 1), "pairs_per_s": round(rows / max(secs, 1e-9), 1)}
+        stats[name] = {"rows": rows}
+        speed[name] = {"seconds": round(secs, 1), "pairs_per_s": round(rows / max(secs, 1e-9), 1), "device": str(device)}
     write_json(METRICS, stats)
-    print("score_pools: " + ", ".join(f"{k} {v['rows']} pairs at {v['pairs_per_s']}/s" for k, v in stats.items()))
+    write_json(SPEED, speed)
+    print("score_pools: " + ", ".join(f"{k} {stats[k]['rows']} pairs at {v['pairs_per_s']}/s" for k, v in speed.items()))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +19,16 @@ from aboutness.models import (
 )
 from aboutness.params import load_params, stage, write_json
 from aboutness.schema import LABEL_ID, LABELS, InputError
-from aboutness.training import PairTrainer, class_metrics, collator, fingerprint, prepare_checkpoints, training_args, write_curves
+from aboutness.training import (
+    PairTrainer,
+    class_metrics,
+    collator,
+    fingerprint,
+    head_optimizer,
+    prepare_checkpoints,
+    training_args,
+    write_curves,
+)
 
 OUT = Path("models/teacher")
 CKPT = Path("models/teacher_ckpt")
@@ -71,9 +79,10 @@ def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
     valid_ds = PairDataset(encode(tokenizer, valid, text_cfg), targets(valid["label"], cfg))
     one = cfg["head"] == "onetarget"
     args = training_args(ckpt, cfg, params["seed"], len(train), "macro_f1" if one else "loss", greater_is_better=one)
+    optimizer = head_optimizer(model, cfg["lr"], cfg["weight_decay"], cfg["head_lr_mult"])
     trainer = PairTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=valid_ds,
                           data_collator=collator(tokenizer), compute_metrics=class_metrics if one else None,
-                          head=cfg["head"], loss="ce")
+                          optimizers=(optimizer, None), head=cfg["head"], loss="ce")
     resume = prepare_checkpoints(ckpt, fingerprint(cfg, text_cfg, params["seed"], files=(TRAIN, VALID)))
     if resume:
         print(f"train_teacher: resuming from {resume}")
@@ -99,11 +108,9 @@ def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
 @stage
 def main() -> None:
     params = load_params()
-    start = time.perf_counter()
     metrics = train_teacher(params)
-    metrics["seconds"] = round(time.perf_counter() - start, 1)
     write_json(METRICS, metrics)
-    print(f"train_teacher: valid accuracy {metrics['valid_accuracy']:.3f}, {metrics['steps']} steps in {metrics['seconds']}s")
+    print(f"train_teacher: valid accuracy {metrics['valid_accuracy']:.3f}, {metrics['steps']} steps")
 
 
 if __name__ == "__main__":

@@ -55,6 +55,22 @@ class PairTrainer(Trainer):
         return (loss, outputs) if return_outputs else loss
 
 
+def head_optimizer(model: torch.nn.Module, lr: float, weight_decay: float, head_lr_mult: float) -> torch.optim.Optimizer:
+    """AdamW where the new head (pooler + classifier) learns `head_lr_mult` times faster than the encoder:
+    a fresh head on a pretrained encoder otherwise sits on a long loss plateau."""
+    groups: dict[tuple[bool, bool], list] = {}
+    for name, param in model.named_parameters():
+        if not param.requires_grad:
+            continue
+        is_head = name.startswith(("classifier", "pre_classifier")) or ".pooler." in f".{name}"
+        no_decay = param.ndim < 2
+        groups.setdefault((is_head, no_decay), []).append(param)
+    return torch.optim.AdamW([
+        {"params": params, "lr": lr * (head_lr_mult if is_head else 1.0), "weight_decay": 0.0 if no_decay else weight_decay}
+        for (is_head, no_decay), params in sorted(groups.items())
+    ], lr=lr)
+
+
 def class_metrics(eval_pred) -> dict[str, float]:
     """Valid accuracy and macro-F1 for 3-class heads (targets are distributions)."""
     logits, target = eval_pred.predictions, eval_pred.label_ids

@@ -1,0 +1,55 @@
+"""The `aboutness` command: report, predict."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from aboutness.schema import InputError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="aboutness", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    rep = sub.add_parser("report", help="comparison tables from `dvc exp show --json`")
+    rep.add_argument("--json", type=Path, help="read this `dvc exp show --json` output instead of running dvc")
+    rep.add_argument("--sort", help="order rows by a param (teacher.lr) or a metric (teacher.accuracy, student.vital_f1)")
+    rep.add_argument("--html", type=Path, help="also write one self-contained HTML page here")
+    rep.add_argument("--diff", nargs=2, metavar=("A", "B"), help="paired bootstrap of experiment B against A")
+    rep.add_argument("--rounds", type=int, default=1000, help="bootstrap rounds for --diff")
+    pred = sub.add_parser("predict", help="score a pool-schema file with a saved model")
+    pred.add_argument("--model", type=Path, required=True)
+    pred.add_argument("--input", type=Path, required=True)
+    pred.add_argument("--output", type=Path, required=True)
+    pred.add_argument("--batch-size", type=int, default=64)
+    pred.add_argument("--chunk-rows", type=int, default=4096, help="rows read at a time; memory stays flat")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "report":
+            from aboutness import report
+
+            rows = report.load_experiments(args.json.read_text() if args.json else report.exp_show_json())
+            if not rows:
+                raise InputError("no experiment has metrics/teacher.json yet; run `dvc repro` first")
+            print(report.render_markdown(rows, args.sort))
+            if args.diff:
+                print(report.diff(rows, *args.diff, rounds=args.rounds))
+            if args.html:
+                images = sorted(Path("metrics/plots").glob("*.png"))
+                args.html.write_text(report.render_html(rows, images, args.sort), encoding="utf-8")
+                print(f"wrote {args.html}")
+        else:
+            from aboutness.predict import predict_file
+
+            counts = predict_file(args.model, args.input, args.output, args.batch_size, args.chunk_rows)
+            print(f"predict: {counts['scored']} of {counts['rows_in']} rows scored into {args.output}; "
+                  f"{counts['rejected']} rejected")
+    except InputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

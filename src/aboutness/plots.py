@@ -1,0 +1,85 @@
+"""Plot data for `dvc plots` and the same plots as PNG files, which need no network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from sklearn.metrics import confusion_matrix, precision_recall_curve  # noqa: E402
+
+from aboutness.schema import LABELS  # noqa: E402
+
+PLOTS = Path("metrics/plots")
+
+
+def pr_points(gold: pd.Series, p_about: np.ndarray, n: int = 200) -> pd.DataFrame:
+    """The vital precision-recall curve, thinned to at most n points."""
+    precision, recall, thresholds = precision_recall_curve(gold == "about", p_about)
+    df = pd.DataFrame({"recall": recall[:-1], "precision": precision[:-1], "threshold": thresholds})
+    keep = np.unique(np.linspace(0, len(df) - 1, min(n, len(df))).astype(int))
+    return df.iloc[keep].reset_index(drop=True)
+
+
+def write_plot_data(name: str, preds: pd.DataFrame) -> None:
+    """CSV inputs of the confusion-matrix and PR-curve plots declared in dvc.yaml."""
+    PLOTS.mkdir(parents=True, exist_ok=True)
+    preds[["gold", "predicted"]].to_csv(PLOTS / f"{name}_confusion.csv", index=False)
+    pr_points(preds["gold"], preds["p_about"].to_numpy()).to_csv(PLOTS / f"{name}_pr.csv", index=False, float_format="%.5g")
+
+
+def _confusion_png(ax, name: str, preds: pd.DataFrame) -> None:
+    cm = confusion_matrix(preds["gold"], preds["predicted"], labels=list(LABELS))
+    ax.imshow(cm, cmap="Blues")
+    for (i, j), v in np.ndenumerate(cm):
+        ax.text(j, i, str(v), ha="center", va="center", color="white" if v > cm.max() / 2 else "black")
+    ax.set_xticks(range(3), LABELS)
+    ax.set_yticks(range(3), LABELS)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("gold")
+    ax.set_title(f"{name}: confusion on test")
+
+
+def write_pngs(preds: dict[str, pd.DataFrame], curves: dict[str, Path]) -> list[Path]:
+    """Confusion matrices, the vital PR curve and the training curves as PNG files."""
+    PLOTS.mkdir(parents=True, exist_ok=True)
+    out = []
+    fig, axes = plt.subplots(1, len(preds), figsize=(5 * len(preds), 4.2))
+    for ax, (name, df) in zip(np.atleast_1d(axes), preds.items()):
+        _confusion_png(ax, name, df)
+    fig.tight_layout()
+    out.append(PLOTS / "confusion.png")
+    fig.savefig(out[-1], dpi=90)
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(5.5, 4.2))
+    for name, df in preds.items():
+        pr = pr_points(df["gold"], df["p_about"].to_numpy())
+        ax.plot(pr["recall"], pr["precision"], label=name)
+    ax.set_xlabel("vital recall")
+    ax.set_ylabel("vital precision")
+    ax.set_title("vital (about) precision-recall on test")
+    ax.legend()
+    fig.tight_layout()
+    out.append(PLOTS / "vital_pr.png")
+    fig.savefig(out[-1], dpi=90)
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(5.5, 4.2))
+    for name, path in curves.items():
+        if path.exists():
+            c = pd.read_csv(path, sep="\t")
+            if "loss" in c:
+                ax.plot(c["step"], c["loss"], label=f"{name} train loss")
+            if "eval_loss" in c:
+                ax.plot(c["step"], c["eval_loss"], "o--", label=f"{name} valid loss")
+    ax.set_xlabel("step")
+    ax.set_title("training curves")
+    ax.legend()
+    fig.tight_layout()
+    out.append(PLOTS / "training_curves.png")
+    fig.savefig(out[-1], dpi=90)
+    plt.close(fig)
+    return out

@@ -1,0 +1,134 @@
+"""`aboutness predict`: score a pool-schema file with a saved model, streaming in chunks."""
+
+from __future__ import annotations
+
+import codecs
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import torch
+from tqdm.auto import tqdm
+
+from aboutness.models import best_device, load_classifier, load_meta, load_tokenizer, predict_logits
+from aboutness.schema import LABELS, READERS, REQUIRED, InputError, validate
+
+OUT_COLUMNS = ("p_about", "p_mention", "p_not_about", "predicted")
+
+
+def check_utf8_streaming(path: Path, block: int = 1 << 20) -> None:
+    """Like the ingest check, but reading blocks so that memory stays flat."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line, offset = 1, 0
+    with open(path, "rb") as f:
+        while chunk := f.read(block):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as e:
+                at_line = line + chunk[: e.start].count(b"\n")
+                raise InputError(f"{path}: not UTF-8 at line {at_line} "
+                                 f"(byte offset {offset + e.start}); re-save the file as UTF-8") from None
+            line += chunk.count(b"\n")
+            offset += len(chunk)
+
+
+def read_chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
+    """The input as string-typed chunks of at most `rows` rows, with 1-based `_row` numbers."""
+    ext = path.suffix.lower()
+    if ext not in READERS:
+        raise InputError(f"{path}: unknown extension {ext!r}; expected one of {', '.join(READERS)}")
+    if not path.exists() or path.stat().st_size == 0:
+        raise InputError(f"{path}: file is missing or empty")
+    if ext == ".parquet":
+        chunks = (b.to_pandas() for b in pq.ParquetFile(path).iter_batches(batch_size=rows))
+    else:
+        check_utf8_streaming(path)
+        if ext == ".jsonl":
+            chunks = pd.read_json(path, lines=True, chunksize=rows, dtype=False)
+        else:
+            chunks = pd.read_csv(path, sep="\t" if ext == ".tsv" else ",", dtype=str, keep_default_na=False, chunksize=rows)
+    start = 1
+    for df in chunks:
+        df = df.astype(object).where(df.notna(), "").astype(str)
+        df["_source"], df["_row"] = str(path), range(start, start + len(df))
+        start += len(df)
+        yield df
+
+
+class Writer:
+    """Appends scored chunks to .tsv/.csv/.jsonl/.parquet by extension."""
+
+    def __init__(self, path: Path):
+        self.path, self.ext, self.parquet, self.first = path, path.suffix.lower(), None, True
+        if self.ext not in READERS:
+            raise InputError(f"{path}: unknown output extension {self.ext!r}; expected one of {', '.join(READERS)}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def write(self, df: pd.DataFrame) -> None:
+        if self.ext == ".parquet":
+            table = pa.Table.from_pandas(df, preserve_index=False)
+            self.parquet = self.parquet or pq.ParquetWriter(self.path, table.schema)
+            self.parquet.write_table(table)
+        elif self.ext == ".jsonl":
+            df.to_json(self.path, orient="records", lines=True, mode="w" if self.first else "a", force_ascii=False)
+        else:
+            df.to_csv(self.path, sep="\t" if self.ext == ".tsv" else ",", index=False, header=self.first,
+                      mode="w" if self.first else "a")
+        self.first = False
+
+    def close(self) -> None:
+        if self.parquet:
+            self.parquet.close()
+
+
+def probabilities(logits: np.ndarray, meta: dict) -> pd.DataFrame:
+    from aboutness.models import class_scores
+
+    p_about, pred = class_scores(logits, meta)
+    if meta["head"] == "onetarget":
+        probs = torch.softmax(torch.from_numpy(logits), -1).numpy()
+        cols = {f"p_{lab}": probs[:, i] for i, lab in enumerate(LABELS)}
+    else:  # one-output heads give P(about) only
+        cols = {"p_about": p_about, "p_mention": np.nan, "p_not_about": np.nan}
+    return pd.DataFrame({**cols, "predicted": pred})
+
+
+def predict_file(model_dir: Path, input_path: Path, output_path: Path, batch_size: int = 64,
+                 chunk_rows: int = 4096) -> dict[str, int]:
+    """Score every valid row; invalid rows go to `<output>.rejected.tsv` with reasons."""
+    chunks = read_chunks(input_path, chunk_rows)
+    first = next(chunks)
+    missing = [c for c in REQUIRED if c not in first.columns]
+    if missing:  # checked before the model loads: a bad file should fail fast
+        raise InputError(f"{input_path}: missing required column(s) {', '.join(missing)} (header row 1); "
+                         f"found {', '.join(c for c in first.columns if not c.startswith('_'))}")
+    meta = load_meta(model_dir)
+    model = load_classifier(model_dir, 3 if meta["head"] == "onetarget" else 1).to(best_device())
+    tok = load_tokenizer(model_dir)
+    writer = Writer(output_path)
+    rejected_path = output_path.with_name(output_path.name + ".rejected.tsv")
+    counts = {"rows_in": 0, "scored": 0, "rejected": 0}
+    rejected_first = True
+    with tqdm(desc=f"predict {input_path.name}", unit="pair") as bar:
+        for chunk in itertools.chain([first], chunks):
+            kept, bad = validate(chunk, require_label=False)
+            if len(bad):
+                bad.to_csv(rejected_path, sep="\t", index=False, header=rejected_first, mode="w" if rejected_first else "a")
+                rejected_first = False
+            if len(kept):
+                logits = predict_logits(model, tok, kept, meta["text"], batch_size=batch_size)
+                original = chunk.set_index("_row").loc[kept["_row"]].reset_index()
+                out = pd.concat([original.drop(columns=["_source", "_row"]), probabilities(logits, meta)], axis=1)
+                writer.write(out)
+            counts["rows_in"] += len(chunk)
+            counts["scored"] += len(kept)
+            counts["rejected"] += len(bad)
+            bar.update(len(chunk))
+    writer.close()
+    if counts["scored"] == 0:
+        raise InputError(f"{input_path}: no valid rows to score; see {rejected_path}")
+    return counts

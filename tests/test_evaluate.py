@@ -1,0 +1,66 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import accuracy_score, f1_score, precision_score
+
+from aboutness.metrics import bootstrap_intervals, classification_metrics, paired_bootstrap
+
+
+def fake_predictions(n_cards: int, accuracy: float, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    labels = np.array(["about", "mention", "not_about"])
+    gold = np.tile(["about", "mention", "mention", "not_about", "not_about", "not_about"], n_cards)
+    wrong = rng.random(len(gold)) > accuracy
+    pred = np.where(wrong, labels[rng.integers(0, 3, len(gold))], gold)
+    return pd.DataFrame({"card_id": np.repeat([f"c{i}" for i in range(n_cards)], 6), "gold": gold, "predicted": pred})
+
+
+def test_metrics_equal_sklearn_recomputation():
+    df = fake_predictions(50, 0.7)
+    m = classification_metrics(df["gold"], df["predicted"])
+    assert m["accuracy"] == pytest.approx(accuracy_score(df["gold"], df["predicted"]))
+    assert m["macro_f1"] == pytest.approx(f1_score(df["gold"], df["predicted"], average="macro"))
+    assert m["mention_precision"] == pytest.approx(precision_score(df["gold"], df["predicted"], labels=["mention"], average="macro"))
+    assert m["vital_f1"] == pytest.approx(f1_score(df["gold"] == "about", df["predicted"] == "about"))
+
+
+def test_bootstrap_contains_the_estimate_and_narrows_with_more_cards():
+    widths = []
+    for n in (40, 400):
+        df = fake_predictions(n, 0.75, seed=n)
+        ci = bootstrap_intervals(df["gold"], df["predicted"], df["card_id"], 500, seed=1)
+        m = classification_metrics(df["gold"], df["predicted"])
+        for k in ("accuracy", "macro_f1", "vital_f1"):
+            assert ci[k][0] <= m[k] <= ci[k][1], k
+        widths.append(ci["vital_f1"][1] - ci["vital_f1"][0])
+    assert widths[1] < 0.6 * widths[0]
+
+
+def test_paired_bootstrap_separates_real_gaps_only():
+    df = fake_predictions(300, 0.6, seed=3)
+    better = fake_predictions(300, 0.9, seed=4)["predicted"]
+    res = paired_bootstrap(df["gold"], df["predicted"], better, df["card_id"], 500, seed=0)
+    assert res["accuracy"]["separate"] and res["accuracy"]["diff"] > 0.15
+    same = paired_bootstrap(df["gold"], df["predicted"], df["predicted"], df["card_id"], 500, seed=0)
+    assert not same["accuracy"]["separate"] and same["accuracy"]["diff"] == 0
+
+
+@pytest.mark.slow
+def test_evaluate_outputs_recompute_with_sklearn(trained_repo):
+    teacher = json.loads((trained_repo / "metrics/teacher.json").read_text())
+    preds = pd.read_parquet(trained_repo / "data/eval/teacher_test.parquet")
+    assert teacher["macro_f1"] == pytest.approx(f1_score(preds["gold"], preds["predicted"], average="macro",
+                                                         labels=["about", "mention", "not_about"], zero_division=0))
+    assert teacher["vital_recall"] == pytest.approx(((preds["gold"] == "about") & (preds["predicted"] == "about")).sum()
+                                                    / (preds["gold"] == "about").sum())
+    for g in ("main", "DIY", "CEHAC", "Pharma"):
+        part = preds[preds["group"] == g]
+        assert teacher[f"accuracy_{g}"] == pytest.approx((part["gold"] == part["predicted"]).mean())
+    assert teacher["accuracy_ci_low"] <= teacher["accuracy"] <= teacher["accuracy_ci_high"]
+    assert "prod_cards_accuracy" in teacher and (trained_repo / "data/eval/student_prod_cards.parquet").exists()
+    base = json.loads((trained_repo / "metrics/baselines.json").read_text())
+    assert set(base) == {"majority", "title_equals", "title_starts", "tfidf_logreg"}
+    for png in ("confusion.png", "vital_pr.png", "training_curves.png"):
+        assert (trained_repo / "metrics/plots" / png).read_bytes()[:4] == b"\x89PNG"

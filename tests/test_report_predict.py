@@ -1,0 +1,79 @@
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from aboutness.cli import main as cli
+from aboutness.report import load_experiments, render_markdown
+from conftest import ROOT, dvc, run
+
+FIXTURE = ROOT / "tests/fixtures/exp_show.json"
+
+
+def test_report_renders_from_a_dvc_exp_show_fixture():
+    rows = load_experiments(FIXTURE.read_text())
+    assert len(rows) >= 2
+    md = render_markdown(rows, sort="model.layers")
+    assert "| model" in md and "about_pr" in md and "old pool" in md
+    assert re.search(r"teacher→L1_trunc", md) and re.search(r"teacher→L2_trunc", md)
+    assert re.search(r"\d+\.\d ±\d+\.\d", md)            # intervals shown as 76.6 ±0.9
+    assert "baseline: tfidf_logreg" in md
+
+
+@pytest.mark.slow
+def test_report_from_a_live_repo_with_two_experiments(trained_repo, tmp_path, monkeypatch):
+    run([dvc(), "exp", "run", "-S", "model.layers=1", "--name", "report-l1"], trained_repo)
+    shown = run([dvc(), "exp", "show", "--json"], trained_repo).stdout
+    rows = load_experiments(shown)
+    names = render_markdown(rows)
+    assert "teacher→L1_trunc" in names and "teacher→L2_trunc" in names
+    monkeypatch.chdir(trained_repo)
+    monkeypatch.setenv("PATH", f"{Path(dvc()).parent}:{__import__('os').environ['PATH']}")
+    html = tmp_path / "report.html"
+    assert cli(["report", "--html", str(html), "--diff", "main", "report-l1", "--rounds", "200"]) == 0
+    page = html.read_text()
+    assert "data:image/png;base64," in page and "<table>" in page
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page), "the page must not load anything"
+    assert "<script" not in page
+
+
+@pytest.mark.slow
+def test_predict_round_trips_and_matches_evaluate(trained_repo, tmp_path):
+    test = pd.read_parquet(trained_repo / "data/pools/test.parquet").drop(columns="label").head(40)
+    bad = test.iloc[[0]].assign(doc_url="not a url")
+    inp = tmp_path / "pairs.tsv"
+    pd.concat([test, bad]).to_csv(inp, sep="\t", index=False)
+    out = tmp_path / "scored.tsv"
+    assert cli(["predict", "--model", str(trained_repo / "models/teacher"), "--input", str(inp),
+                "--output", str(out), "--chunk-rows", "7"]) == 0
+    scored = pd.read_csv(out, sep="\t", keep_default_na=False)
+    assert len(scored) == 40 and list(scored["card_id"]) == list(test["card_id"])
+    probs = scored[["p_about", "p_mention", "p_not_about"]].to_numpy(float)
+    np.testing.assert_allclose(probs.sum(1), 1, atol=1e-5)
+    evaluated = pd.read_parquet(trained_repo / "data/eval/teacher_test.parquet").head(40)
+    np.testing.assert_allclose(scored["p_about"], evaluated["p_about"], atol=1e-5)
+    assert (scored["predicted"] == evaluated["predicted"]).all()
+    rejected = pd.read_csv(str(out) + ".rejected.tsv", sep="\t")
+    assert rejected[["_row", "reason"]].values.tolist() == [[41, "invalid_url"]]
+    big = tmp_path / "scored_big.parquet"
+    assert cli(["predict", "--model", str(trained_repo / "models/student"), "--input", str(inp), "--output", str(big)]) == 0
+    assert pd.read_parquet(big)["p_about"].between(0, 1).all()
+
+
+def test_predict_reports_a_malformed_file(tmp_path, capsys):
+    inp = tmp_path / "pairs.csv"
+    inp.write_text("card_id,card_title,doc_title\nc1,Mercury,Mercury\n")
+    code = cli(["predict", "--model", str(tmp_path / "no_model"), "--input", str(inp), "--output", str(tmp_path / "o.tsv")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"{inp}: missing required column(s) doc_url (header row 1)" in err
+    latin = tmp_path / "latin.tsv"
+    latin.write_bytes("card_id\tcard_title\tdoc_url\tdoc_title\nc1\tCaf\xe9\thttps://a.org/\tx\n".encode("latin-1"))
+    assert cli(["predict", "--model", str(tmp_path / "m"), "--input", str(latin), "--output", str(tmp_path / "o.tsv")]) == 2
+    assert "latin.tsv: not UTF-8 at line 2" in capsys.readouterr().err
+    good = tmp_path / "good.tsv"
+    good.write_text("card_id\tcard_title\tdoc_url\tdoc_title\nc1\tX\thttps://a.org/\tx\n")
+    assert cli(["predict", "--model", str(tmp_path / "nowhere"), "--input", str(good), "--output", str(tmp_path / "o.tsv")]) == 2
+    assert "no aboutness.json" in capsys.readouterr().err

@@ -1,0 +1,92 @@
+"""Real DVC, real transformers: the whole pipeline on tiny random models."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+from transformers import AutoConfig
+
+from conftest import dvc, make_repo, run, tiny_params
+
+
+@pytest.mark.slow
+def test_pipeline_trains_teacher_and_student(trained_repo):
+    assert AutoConfig.from_pretrained(trained_repo / "models/student").num_hidden_layers == 2
+    assert AutoConfig.from_pretrained(trained_repo / "models/teacher").num_hidden_layers == 4
+    teacher = json.loads((trained_repo / "metrics/teacher.json").read_text())
+    preds = pd.read_parquet(trained_repo / "data/eval/teacher_test.parquet")
+    assert teacher["accuracy"] == pytest.approx((preds["gold"] == preds["predicted"]).mean())
+    scored = pd.read_parquet(trained_repo / "data/pools/runtime_scored.parquet")
+    assert {"teacher_logit_0", "teacher_logit_1", "teacher_logit_2"} <= set(scored.columns)
+    for stage in ("ingest", "build_pools", "train_teacher", "score_pools", "distill", "evaluate"):
+        assert json.loads((trained_repo / f"metrics/timing/{stage}.json").read_text())["seconds"] >= 0
+
+
+@pytest.mark.slow
+def test_exp_run_student_depth_reruns_only_distill(trained_repo):
+    out = run([dvc(), "exp", "run", "-S", "model.layers=1", "--name", "one-layer"], trained_repo).stdout
+    assert "Running stage 'distill'" in out and "Running stage 'evaluate'" in out
+    for stage in ("ingest", "build_pools", "train_teacher", "score_pools"):
+        assert f"Running stage '{stage}'" not in out
+    assert AutoConfig.from_pretrained(trained_repo / "models/student").num_hidden_layers == 1
+    shown = json.loads(run([dvc(), "exp", "show", "--json"], trained_repo).stdout)
+    names = [e.get("name") for rev in shown for e in (rev.get("experiments") or [])
+             for e in ([e] if "name" in e else e.get("revs", []))]
+    assert "one-layer" in names, names
+
+
+@pytest.mark.slow
+def test_exp_run_teacher_head_reruns_from_train_teacher(trained_repo):
+    out = run([dvc(), "exp", "run", "-S", "teacher.head=msetarget"], trained_repo).stdout
+    assert "Running stage 'train_teacher'" in out and "Running stage 'distill'" in out
+    assert "Running stage 'build_pools'" not in out
+    meta = json.loads((trained_repo / "models/teacher/aboutness.json").read_text())
+    assert meta["head"] == "msetarget" and meta["thresholds"][0] <= meta["thresholds"][1]
+
+
+@pytest.mark.slow
+def test_same_params_give_identical_metrics(tmp_path, trained_repo, tiny_bert):
+    other = make_repo(tmp_path / "again", tiny_params(tiny_bert))
+    run([dvc(), "repro"], other)
+    base = trained_repo
+    run(["git", "checkout", "-q", "--", "."], base)
+    run([dvc(), "checkout", "-q"], base, check=False)
+    for name in ("ingest", "ecom", "pools", "teacher_train", "student_train", "teacher", "student", "baselines"):
+        first = json.loads(run(["git", "show", f"HEAD:metrics/{name}.json"], base).stdout)
+        assert json.loads((other / f"metrics/{name}.json").read_text()) == first, name
+
+
+@pytest.mark.slow
+def test_train_teacher_resumes_after_sigkill(tmp_path, tiny_bert):
+    params = {**tiny_params(tiny_bert), "teacher.epochs": 30, "teacher.eval_steps": 3, "teacher.batch_size": 4}
+    repo = make_repo(tmp_path / "kill", params)
+    for stage in ("ingest", "add_ecom", "build_pools"):
+        run([sys.executable, "-m", stage_module(stage)], repo)
+    env = dict(os.environ, PYTHONPATH=str(repo / "src"))
+    proc = subprocess.Popen([sys.executable, "-m", "aboutness.train_teacher"], cwd=repo, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    ckpt = repo / "models/teacher_ckpt"
+    deadline = time.time() + 300
+    while time.time() < deadline and not any(ckpt.glob("checkpoint-*/trainer_state.json")):
+        time.sleep(0.2)
+    time.sleep(1.0)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert not (repo / "models/teacher/model.safetensors").exists()
+    done = sorted(int(p.name.split("-")[1]) for p in ckpt.glob("checkpoint-*"))
+    assert done, "no checkpoint was written before the kill"
+    out = run([sys.executable, "-m", "aboutness.train_teacher"], repo).stdout
+    assert "train_teacher: resuming from" in out
+    resumed_from = int(out.split("resuming from ")[1].split()[0].rsplit("-", 1)[1])
+    assert resumed_from >= done[0]
+    assert (repo / "models/teacher/model.safetensors").exists()
+
+
+def stage_module(stage: str) -> str:
+    return f"aboutness.{stage}"
