@@ -24,7 +24,9 @@ def test_report_renders_from_a_dvc_exp_show_fixture():
 
 @pytest.mark.slow
 def test_report_from_a_live_repo_with_two_experiments(trained_repo, tmp_path, monkeypatch):
-    run([dvc(), "exp", "run", "-S", "model.layers=1", "--name", "report-l1"], trained_repo)
+    # --temp leaves the shared workspace as it is for the other tests
+    run([dvc(), "exp", "run", "--temp", "-S", "model.layers=1", "--name", "report-l1"], trained_repo)
+    branch = run(["git", "branch", "--show-current"], trained_repo).stdout.strip()
     shown = run([dvc(), "exp", "show", "--json"], trained_repo).stdout
     rows = load_experiments(shown)
     names = render_markdown(rows)
@@ -32,7 +34,7 @@ def test_report_from_a_live_repo_with_two_experiments(trained_repo, tmp_path, mo
     monkeypatch.chdir(trained_repo)
     monkeypatch.setenv("PATH", f"{Path(dvc()).parent}:{__import__('os').environ['PATH']}")
     html = tmp_path / "report.html"
-    assert cli(["report", "--html", str(html), "--diff", "main", "report-l1", "--rounds", "200"]) == 0
+    assert cli(["report", "--html", str(html), "--diff", branch, "report-l1", "--rounds", "200"]) == 0
     page = html.read_text()
     assert "data:image/png;base64," in page and "<table>" in page
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page), "the page must not load anything"
@@ -77,3 +79,21 @@ def test_predict_reports_a_malformed_file(tmp_path, capsys):
     good.write_text("card_id\tcard_title\tdoc_url\tdoc_title\nc1\tX\thttps://a.org/\tx\n")
     assert cli(["predict", "--model", str(tmp_path / "nowhere"), "--input", str(good), "--output", str(tmp_path / "o.tsv")]) == 2
     assert "no aboutness.json" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_onnx_export_matches_pytorch(trained_repo, tmp_path):
+    from aboutness.export import OnnxScorer
+    from aboutness.models import load_classifier, load_tokenizer, predict_logits
+
+    test = pd.read_parquet(trained_repo / "data/pools/test.parquet").head(50)
+    for name in ("teacher", "student"):
+        src = trained_repo / "models" / name
+        assert cli(["export", "--onnx", "--model", str(src), "--output", str(tmp_path / name)]) == 0
+        scorer = OnnxScorer(tmp_path / name)
+        ref = predict_logits(load_classifier(src, scorer.session.get_outputs()[0].shape[1]), load_tokenizer(src), test,
+                             scorer.meta["text"], batch_size=16)
+        np.testing.assert_allclose(scorer.logits(test, batch_size=16), ref, atol=1e-4)
+    assert cli(["export", "--onnx", "--int8", "--model", str(trained_repo / "models/student"), "--output", str(tmp_path / "q")]) == 0
+    q = OnnxScorer(tmp_path / "q").logits(test)
+    assert q.shape == (50, 1) and (tmp_path / "q/model.onnx").stat().st_size < (tmp_path / "student/model.onnx").stat().st_size

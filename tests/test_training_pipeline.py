@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -25,6 +26,7 @@ def test_pipeline_trains_teacher_and_student(trained_repo):
     assert {"teacher_logit_0", "teacher_logit_1", "teacher_logit_2"} <= set(scored.columns)
     for stage in ("ingest", "build_pools", "train_teacher", "score_pools", "distill", "evaluate"):
         assert json.loads((trained_repo / f"metrics/timing/{stage}.json").read_text())["seconds"] >= 0
+    assert "Running stage" not in run([dvc(), "repro"], trained_repo).stdout
 
 
 @pytest.mark.slow
@@ -90,3 +92,19 @@ def test_train_teacher_resumes_after_sigkill(tmp_path, tiny_bert):
 
 def stage_module(stage: str) -> str:
     return f"aboutness.{stage}"
+
+
+@pytest.mark.slow
+def test_train_teacher_runs_under_torchrun_with_two_processes(tmp_path, tiny_bert):
+    repo = make_repo(tmp_path / "ddp", {**tiny_params(tiny_bert), "teacher.eval_steps": None})
+    for stage in ("ingest", "add_ecom", "build_pools"):
+        run([sys.executable, "-m", stage_module(stage)], repo)
+    torchrun = str(Path(sys.executable).parent / "torchrun")
+    proc = run([torchrun, "--nproc_per_node=2", "--master_port=29533", "-m", "aboutness.train_teacher"], repo)
+    out = proc.stdout
+    assert "rank 0 of 2 trained" in out and "rank 1 of 2 trained" in out
+    assert out.count("train_teacher: saved") == 1 and "(rank 0)" in out
+    steps = {int(line.split("trained ")[1].split()[0]) for line in out.splitlines() if " of 2 trained " in line}
+    n_train = len(pd.read_parquet(repo / "data/pools/train.parquet"))
+    assert steps == {-(-n_train // (2 * 8))}      # each rank saw half of every epoch (batch 8 per process)
+    assert AutoConfig.from_pretrained(repo / "models/teacher").num_hidden_layers == 4

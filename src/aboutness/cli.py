@@ -1,4 +1,4 @@
-"""The `aboutness` command: report, predict."""
+"""The `aboutness` command: report, predict, export."""
 
 from __future__ import annotations
 
@@ -24,6 +24,11 @@ def main(argv: list[str] | None = None) -> int:
     pred.add_argument("--output", type=Path, required=True)
     pred.add_argument("--batch-size", type=int, default=64)
     pred.add_argument("--chunk-rows", type=int, default=4096, help="rows read at a time; memory stays flat")
+    exp = sub.add_parser("export", help="export a saved model to ONNX for ONNX Runtime")
+    exp.add_argument("--onnx", action="store_true", required=True, help="export format (ONNX is the one there is)")
+    exp.add_argument("--model", type=Path, required=True)
+    exp.add_argument("--output", type=Path, required=True, help="directory for model.onnx, tokenizer and metadata")
+    exp.add_argument("--int8", action="store_true", help="int8 dynamic quantisation of the weights")
     args = parser.parse_args(argv)
     try:
         if args.command == "report":
@@ -39,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
                 images = sorted(Path("metrics/plots").glob("*.png"))
                 args.html.write_text(report.render_html(rows, images, args.sort), encoding="utf-8")
                 print(f"wrote {args.html}")
+        elif args.command == "export":
+            from aboutness.export import export_onnx
+
+            print(f"wrote {export_onnx(args.model, args.output, int8=args.int8)}")
         else:
             from aboutness.predict import predict_file
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.metrics import f1_score
+from transformers import set_seed
 
 from aboutness.models import (
     PairDataset,
@@ -102,6 +103,7 @@ def distill(params: dict) -> dict:
     weights = data["weight"].to_numpy(np.float32) * (1 + cfg["positive_weight"] * p_about)
     n_out = 1 if cfg["target"] == "vital" else len(LABELS)
     head = "vital" if n_out == 1 else "onetarget"
+    set_seed(params["seed"])  # the new head's random init must come from params.yaml too
     model, tokenizer = build_student(params, n_out)
     valid = pd.read_parquet(VALID)
     train_ds = PairDataset(encode(tokenizer, data, text_cfg), y.astype(np.float32), weights)
@@ -115,6 +117,9 @@ def distill(params: dict) -> dict:
     if resume:
         print(f"distill: resuming from {resume}")
     trainer.train(resume_from_checkpoint=resume)
+    print(f"distill: rank {trainer.args.process_index} of {trainer.args.world_size} trained {trainer.state.global_step} steps")
+    if not trainer.is_world_process_zero():  # under DDP only rank 0 writes the results
+        return {}
     write_curves(trainer, CURVES)
     model = trainer.model
     meta = {"head": head, "labels": list(LABELS), "text": text_cfg, "role": "student", "layers": m["layers"],
@@ -136,6 +141,8 @@ def distill(params: dict) -> dict:
 def main() -> None:
     params = load_params()
     metrics = distill(params)
+    if not metrics:
+        return
     write_json(METRICS, metrics)
     print(f"distill: valid vital F1 {metrics['valid_vital_f1']:.3f}, {metrics['steps']} steps")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -57,6 +58,8 @@ def stage(main: Callable[..., None]) -> Callable[..., None]:
         except InputError as e:
             print(f"error: {e}", file=sys.stderr)
             raise SystemExit(1) from None
+        if int(os.environ.get("RANK", "0")) != 0:  # one timing file per stage, from rank 0
+            return
         seconds = round(time.perf_counter() - start, 1)
         # Timings live apart from quality metrics, which must be identical run to run.
         write_json(Path("metrics/timing") / f"{name}.json", {"seconds": seconds})

@@ -53,7 +53,7 @@ def load_experiments(exp_json: str | list) -> list[dict]:
             continue
         seen.add(e["rev"])
         params = flatten(((e["data"].get("params") or {}).get("params.yaml") or {}).get("data"))
-        metrics = {Path(f).stem: (m or {}).get("data") or {} for f, m in (e["data"].get("metrics") or {}).items()}
+        metrics = {Path(f).stem: flatten((m or {}).get("data")) for f, m in (e["data"].get("metrics") or {}).items()}
         if not metrics.get("teacher"):
             continue
         name = e["name"] or ("workspace" if e["rev"] == "workspace" else str(e["rev"])[:7])
@@ -124,15 +124,17 @@ def tables(rows: list[dict], sort: str | None = None) -> dict[str, str]:
     base = rows[0].get("baselines") or {}
     base_rows = {name: flatten_baseline(base, name) for name in ("majority", "title_equals", "title_starts", "tfidf_logreg")
                  if any(k.startswith(name + ".") for k in base)}
-    fine = [[teacher_name(r, t_diff)] + [cell(r["teacher"], k) for k in
-             ("about_precision", "mention_precision", "not_about_precision", "accuracy", "macro_f1")] for r in rows]
+    # Experiments that share a teacher config share its results: one row each.
+    teachers = list({teacher_name(r, t_diff): r for r in reversed(rows)}.items())[::-1]
+    fine = [[name] + [cell(r["teacher"], k) for k in
+             ("about_precision", "mention_precision", "not_about_precision", "accuracy", "macro_f1")] for name, r in teachers]
     fine += [[f"baseline: {n}"] + [cell(m, k) for k in
               ("about_precision", "mention_precision", "not_about_precision", "accuracy", "macro_f1")] for n, m in base_rows.items()]
     vital_keys = ("vital_accuracy", "vital_precision", "vital_recall", "vital_f1")
-    vital = [[student_name(r, s_diff)] + [cell(r.get("student") or {}, k) for k in vital_keys] for r in rows]
+    vital = [[f"{student_name(r, s_diff)} [{r['name']}]"] + [cell(r.get("student") or {}, k) for k in vital_keys] for r in rows]
     vital += [[f"teacher: {teacher_name(r, t_diff)}"] + [cell(r["teacher"], k) for k in vital_keys] for r in rows[:1]]
     vital += [[f"baseline: {n}"] + [cell(m, k) for k in vital_keys] for n, m in base_rows.items()]
-    groups = [[teacher_name(r, t_diff)] + [cell(r["teacher"], f"accuracy_{g}") for g, _ in GROUPS] for r in rows]
+    groups = [[name] + [cell(r["teacher"], f"accuracy_{g}") for g, _ in GROUPS] for name, r in teachers]
     groups += [[f"baseline: {n}"] + [cell(m, f"accuracy_{g}") for g, _ in GROUPS] for n, m in base_rows.items()]
     return {
         "Fine-tuned teacher (test)": tabulate(fine, ["model", "about_pr", "ment_pr", "not_about_pr", "acc", "macro_f1"],

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from transformers import set_seed
 
 from aboutness.models import (
     PairDataset,
@@ -68,6 +69,7 @@ def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
     cfg = params["teacher"]
     text_cfg = teacher_text(params)
     train, valid = pd.read_parquet(TRAIN), pd.read_parquet(VALID)
+    set_seed(params["seed"])  # the new head's random init must come from params.yaml too
     n_out = 1 if cfg["head"] == "msetarget" else len(LABELS)
     model = load_classifier(cfg["base"], n_out, cfg["allow_pickle"])
     tokenizer = load_tokenizer(cfg["base"])
@@ -87,6 +89,10 @@ def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
     if resume:
         print(f"train_teacher: resuming from {resume}")
     trainer.train(resume_from_checkpoint=resume)
+    rank, world = trainer.args.process_index, trainer.args.world_size
+    print(f"train_teacher: rank {rank} of {world} trained {trainer.state.global_step} steps")
+    if not trainer.is_world_process_zero():  # under DDP only rank 0 writes the results
+        return {}
     write_curves(trainer, CURVES)
     model = trainer.model
     if cfg["layers"] and cfg["truncate_after"]:
@@ -101,6 +107,7 @@ def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
     model.save_pretrained(out, safe_serialization=True)
     tokenizer.save_pretrained(out)
     save_meta(out, meta)
+    print(f"train_teacher: saved {out} (rank {rank})")
     return {"valid_accuracy": float((pred == valid["label"].to_numpy()).mean()),
             "layers": meta["layers"], "train_pairs": len(train), "steps": trainer.state.global_step}
 
@@ -109,6 +116,8 @@ def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
 def main() -> None:
     params = load_params()
     metrics = train_teacher(params)
+    if not metrics:
+        return
     write_json(METRICS, metrics)
     print(f"train_teacher: valid accuracy {metrics['valid_accuracy']:.3f}, {metrics['steps']} steps")
 

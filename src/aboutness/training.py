@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -106,6 +107,8 @@ def training_args(out_dir: Path, cfg: dict, seed: int, n_train: int, best_metric
         bf16=cuda and torch.cuda.is_bf16_supported(),
         dataloader_num_workers=cfg.get("loader_workers", 0),
         report_to="none",
+        # several processes without CUDA (torchrun/accelerate on CPU) talk over gloo
+        ddp_backend="gloo" if not cuda and int(os.environ.get("WORLD_SIZE", "1")) > 1 else None,
         disable_tqdm=False,
     )
 

@@ -1,0 +1,131 @@
+"""GPU checks and timings in one run (bench/gpu.sh calls this on an H100/H200).
+
+1. bf16 autocast against fp32: the probabilities must agree.
+2. Pool scoring end to end (tokenisation included): ours against pipeline() fp32.
+3. Teacher training: our Trainer path (bf16, length grouping, dynamic padding, loader
+   workers) against run_glue.py defaults (fp32, pad to max length, random order).
+
+The weights are the default model's when MODEL_DIR holds them; otherwise a randomly
+initialised BERT of the same shape (6 layers, 384 hidden): throughput depends on shape,
+not on weight values. Data: a parquet of (card, doc) pairs, repeated to the sizes asked.
+
+    python bench/gpu_bench.py --data .gpu/test.parquet --model-dir .gpu/model [--small]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import pandas as pd
+import torch
+from common import machine
+from tabulate import tabulate
+from transformers import BertConfig, BertForSequenceClassification, TrainingArguments, default_data_collator, pipeline
+
+from aboutness.models import PairDataset, autocast, best_device, encode, load_classifier, load_tokenizer, predict_logits
+from aboutness.text import card_text, doc_text
+from aboutness.train_teacher import targets
+from aboutness.training import PairTrainer, collator, head_optimizer
+
+TEXT = {"card_fields": ["title", "subtitle", "main_type", "definition"], "doc_fields": ["title", "url", "body"], "seq_len": 192}
+
+
+def model_dir(src: Path, out: Path) -> Path:
+    if any(src.glob("*.safetensors")):
+        return src
+    cfg = BertConfig.from_pretrained(src, num_labels=3)
+    torch.manual_seed(0)
+    BertForSequenceClassification(cfg).save_pretrained(out)
+    load_tokenizer(src).save_pretrained(out)
+    return out
+
+
+def rows(df: pd.DataFrame, n: int) -> pd.DataFrame:
+    return pd.concat([df] * (n // len(df) + 1), ignore_index=True).head(n)
+
+
+def train_rate(path: Path, df: pd.DataFrame, batch: int, steps: int, ours: bool) -> float:
+    torch.manual_seed(0)
+    model = load_classifier(path, 3)
+    tok = load_tokenizer(path)
+    if ours:
+        enc, coll = encode(tok, df, TEXT), collator(tok)
+    else:
+        enc = tok(card_text(df, TEXT["card_fields"]), doc_text(df, TEXT["doc_fields"]), truncation="longest_first",
+                  max_length=TEXT["seq_len"], padding="max_length")
+        coll = default_data_collator
+    cuda = torch.cuda.is_available()
+    args = TrainingArguments(output_dir="/tmp/gpu_train", max_steps=steps, per_device_train_batch_size=batch, learning_rate=1e-4,
+                             eval_strategy="no", save_strategy="no", report_to="none", disable_tqdm=True,
+                             train_sampling_strategy="group_by_length" if ours else "random",
+                             bf16=ours and cuda, dataloader_num_workers=8 if ours and cuda else 0)
+    trainer = PairTrainer(model=model, args=args, train_dataset=PairDataset(enc, targets(df["label"], {"head": "onetarget"})),
+                          data_collator=coll, optimizers=(head_optimizer(model, 1e-4, 0.01, 1), None), head="onetarget")
+    trainer.train()  # warm-up run: kernels, allocator
+    trainer.args.max_steps = steps
+    start = time.perf_counter()
+    trainer.train()
+    if cuda:
+        torch.cuda.synchronize()
+    return steps * batch / (time.perf_counter() - start)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--model-dir", type=Path, required=True)
+    ap.add_argument("--small", action="store_true", help="tiny sizes, for a CPU dry run")
+    args = ap.parse_args()
+    device = best_device()
+    path = model_dir(args.model_dir, Path("/tmp/gpu_model"))
+    df = pd.read_parquet(args.data)
+    n_score, n_pipe, batch, steps = (128, 32, 4, 2) if args.small else (100_000, 8_000, 256, 30)
+    model = load_classifier(path, 3).to(device)
+    tok = load_tokenizer(path)
+    table = []
+
+    # 1. bf16 parity
+    if device.type == "cuda":
+        batch_t = tok.pad(encode(tok, rows(df, 512), TEXT), return_tensors="pt").to(device)
+        with torch.inference_mode():
+            fp32 = torch.softmax(model(**batch_t).logits.float(), -1)
+            with autocast(device):
+                bf16 = torch.softmax(model(**batch_t).logits.float(), -1)
+        agree = (fp32.argmax(1) == bf16.argmax(1)).float().mean()
+        print(f"bf16 vs fp32: max |dP| = {(fp32 - bf16).abs().max():.2e}, argmax agreement {agree:.4f}")
+    else:
+        print("bf16 parity: skipped (no GPU)")
+
+    # 2. scoring
+    big = rows(df, n_score)
+    predict_logits(model, tok, rows(df, 2048), TEXT, batch_size=1024)  # warm-up
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    predict_logits(model, tok, big, TEXT, batch_size=1024)
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    ours = len(big) / (time.perf_counter() - start)
+    small = rows(df, n_pipe)
+    pipe = pipeline("text-classification", model=model, tokenizer=tok, device=device, truncation="longest_first",
+                    max_length=TEXT["seq_len"], top_k=None)
+    pairs = [{"text": c, "text_pair": d} for c, d in zip(card_text(small, TEXT["card_fields"]), doc_text(small, TEXT["doc_fields"]))]
+    pipe(pairs[:256], batch_size=64)
+    start = time.perf_counter()
+    pipe(pairs, batch_size=64)
+    base = len(small) / (time.perf_counter() - start)
+    table.append(["pool scoring, tokenisation included", f"{ours:,.0f}", f"{base:,.0f} (pipeline fp32, batch 64)", f"{ours / base:.1f}x"])
+
+    # 3. training
+    train_df = rows(df, batch * steps)
+    t_ours = train_rate(path, train_df, batch, steps, ours=True)
+    t_base = train_rate(path, train_df, batch, steps, ours=False)
+    table.append([f"teacher training, batch {batch}", f"{t_ours:,.0f}", f"{t_base:,.0f} (run_glue defaults)", f"{t_ours / t_base:.1f}x"])
+    print(f"\n{machine()}\n")
+    print(tabulate(table, ["what", "ours (pairs/s)", "baseline (pairs/s)", "ratio"], tablefmt="github"))
+
+
+if __name__ == "__main__":
+    main()

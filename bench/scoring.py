@@ -1,0 +1,89 @@
+"""Pool scoring throughput: our batched scorer against transformers.pipeline.
+
+Ours: tokenise all pairs at once, sort by length, pad per batch, inference_mode.
+Baseline: pipeline("text-classification") on the same (card, doc) pairs at its best
+batch size. Also the achieved GFLOP/s as a share of a large fp32 matmul measured in
+the same run. Medians of --repeats runs.
+
+    python bench/scoring.py [--model models/teacher] [--pairs 256] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import torch
+from common import ROOT, machine, ratio_table, train_pairs
+from transformers import pipeline
+
+from aboutness.models import best_device, encode, load_classifier, load_meta, load_tokenizer, predict_logits
+from aboutness.text import card_text, doc_text
+
+
+def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
+    device = best_device()
+    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
+    times = []
+    for _ in range(repeats):
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        a @ b
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return 2 * n**3 / statistics.median(times) / 1e9
+
+
+def model_gflop(model, lengths: list[int]) -> float:
+    """Forward FLOPs of a BERT encoder over the given token counts (matmuls only)."""
+    h, layers = model.config.hidden_size, model.config.num_hidden_layers
+    inter = model.config.intermediate_size
+    per_token = layers * (2 * 4 * h * h + 2 * 2 * h * inter)
+    attention = sum(layers * 2 * 2 * t * t * h for t in lengths)
+    return (per_token * sum(lengths) + attention) / 1e9
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default=str(ROOT / "models/teacher"))
+    ap.add_argument("--pairs", type=int, default=256)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--batch-size", type=int, default=64)
+    args = ap.parse_args()
+    df = train_pairs(args.pairs)
+    meta = load_meta(args.model)
+    device = best_device()
+    model = load_classifier(args.model, 3 if meta["head"] == "onetarget" else 1).to(device)
+    tok = load_tokenizer(args.model)
+    text = meta["text"]
+    lengths = [len(x) for x in encode(tok, df, text)["input_ids"]]
+    pairs = [{"text": c, "text_pair": d} for c, d in zip(card_text(df, text["card_fields"]), doc_text(df, text["doc_fields"]))]
+    pipe = pipeline("text-classification", model=model, tokenizer=tok, device=device, truncation="longest_first",
+                    max_length=text["seq_len"], top_k=None)
+    ours, base, best_bs = [], [], {}
+    for _ in range(args.repeats):
+        start = time.perf_counter()
+        predict_logits(model, tok, df, text, batch_size=args.batch_size)
+        ours.append(len(df) / (time.perf_counter() - start))
+        per_bs = {}
+        for bs in (8, 32, 64):
+            start = time.perf_counter()
+            pipe(pairs, batch_size=bs)
+            per_bs[bs] = len(df) / (time.perf_counter() - start)
+        bs = max(per_bs, key=per_bs.get)
+        best_bs[bs] = best_bs.get(bs, 0) + 1
+        base.append(per_bs[bs])
+        print(f"ours {ours[-1]:.1f} pairs/s; pipeline {per_bs}", flush=True)
+    ceiling = matmul_gflops()
+    achieved = model_gflop(model, lengths) * statistics.median(ours) / len(df)
+    print(f"\nPool scoring, {len(df)} pairs of mean length {sum(lengths) / len(lengths):.0f} tokens, "
+          f"{meta['layers']}-layer model; {machine()}\n")
+    print(ratio_table([("pool scoring", ours, base)], "pairs/s", "ours", f"pipeline (best batch {max(best_bs, key=best_bs.get)})"))
+    print(f"\nachieved {achieved:.1f} GFLOP/s = {achieved / ceiling:.0%} of a {ceiling:.1f} GFLOP/s fp32 matmul ceiling")
+
+
+if __name__ == "__main__":
+    main()

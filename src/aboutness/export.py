@@ -1,0 +1,79 @@
+"""`aboutness export --onnx`: a saved model as ONNX for ONNX Runtime, optionally int8."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from aboutness.models import META, encode, load_classifier, load_meta, load_tokenizer
+from aboutness.schema import InputError
+
+ONNX_FILE = "model.onnx"
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+class _Logits(torch.nn.Module):
+    """The classifier with positional inputs and a plain logits output, as ONNX wants it."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids, attention_mask, token_type_ids):
+        return self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).logits
+
+
+def export_onnx(model_dir: Path, out_dir: Path, int8: bool = False) -> Path:
+    """Write model.onnx (fp32, or int8 dynamic quantisation) plus tokenizer and metadata to out_dir."""
+    meta = load_meta(model_dir)
+    model = load_classifier(model_dir, 3 if meta["head"] == "onetarget" else 1)
+    model.config._attn_implementation = "eager"  # SDPA's mask handling does not trace to ONNX cleanly
+    tok = load_tokenizer(model_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sample = tok(["a card"] * 2, ["a document title"] * 2, return_tensors="pt", padding=True)
+    fp32_path = out_dir / ("model_fp32.onnx" if int8 else ONNX_FILE)
+    axes = {name: {0: "batch", 1: "seq"} for name in INPUTS} | {"logits": {0: "batch"}}
+    torch.onnx.export(_Logits(model).eval(), tuple(sample[k] for k in INPUTS), str(fp32_path), input_names=list(INPUTS),
+                      output_names=["logits"], dynamic_axes=axes, opset_version=17, dynamo=False)
+    if int8:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        quantize_dynamic(str(fp32_path), str(out_dir / ONNX_FILE), weight_type=QuantType.QInt8)
+        fp32_path.unlink()
+    tok.save_pretrained(out_dir)
+    model.config.save_pretrained(out_dir)
+    shutil.copy(model_dir / META, out_dir / META)
+    return out_dir / ONNX_FILE
+
+
+class OnnxScorer:
+    """Scores (card, doc) rows with an exported model on ONNX Runtime's CPU provider."""
+
+    def __init__(self, onnx_dir: Path, threads: int | None = None):
+        import onnxruntime as ort
+
+        if not (onnx_dir / ONNX_FILE).exists():
+            raise InputError(f"{onnx_dir}: no {ONNX_FILE}; run `aboutness export --onnx` first")
+        opts = ort.SessionOptions()
+        if threads:
+            opts.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(str(onnx_dir / ONNX_FILE), opts, providers=["CPUExecutionProvider"])
+        self.meta = load_meta(onnx_dir)
+        self.tok = load_tokenizer(onnx_dir)
+
+    def logits(self, df: pd.DataFrame, batch_size: int = 64) -> np.ndarray:
+        enc = encode(self.tok, df, self.meta["text"])
+        lengths = np.array([len(x) for x in enc["input_ids"]])
+        order = np.argsort(-lengths, kind="stable")
+        out = None
+        for start in range(0, len(order), batch_size):
+            idx = order[start:start + batch_size]
+            batch = self.tok.pad({k: [enc[k][i] for i in idx] for k in INPUTS}, return_tensors="np")
+            logits = self.session.run(["logits"], {k: batch[k].astype(np.int64) for k in INPUTS})[0]
+            out = np.zeros((len(df), logits.shape[1]), dtype=np.float32) if out is None else out
+            out[idx] = logits
+        return out
