@@ -5,8 +5,7 @@ from __future__ import annotations
 import importlib.resources
 import json
 import os
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -141,39 +140,29 @@ def autocast(device: torch.device):
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=enabled)
 
 
+def _batches(encodings: dict[str, list], batch_size: int, tokenizer) -> Iterator[tuple[np.ndarray, dict]]:
+    # Sorting by length cuts padding; rows go back to their order afterwards.
+    lengths = np.array([len(x) for x in encodings["input_ids"]])
+    order = np.argsort(-lengths, kind="stable")
+    for start in range(0, len(order), batch_size):
+        idx = order[start:start + batch_size]
+        batch = tokenizer.pad({k: [v[i] for i in idx] for k, v in encodings.items()}, return_tensors="pt")
+        yield idx, batch
+
+
 @torch.inference_mode()
 def predict_logits(model: PreTrainedModel, tokenizer, df: pd.DataFrame, text_cfg: dict, batch_size: int = 64,
                    progress: bool = False) -> np.ndarray:
-    """Raw model outputs for every row, in row order.
-
-    Rows are sorted by text length so batches carry little padding; each batch is
-    tokenised and padded by the fast tokenizer (Rust, outside the GIL) in a thread
-    that runs ahead of the model, so tokenising overlaps the forward passes.
-    """
+    """Raw model outputs for every row, in row order."""
     device = next(model.parameters()).device
     model.eval()
-    cards = card_text(df, text_cfg["card_fields"])
-    docs = doc_text(df, text_cfg["doc_fields"])
-    order = np.argsort([-(len(c) + len(d)) for c, d in zip(cards, docs)], kind="stable")
-    batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
-
-    def tokenize(idx: np.ndarray):
-        return tokenizer([cards[i] for i in idx], [docs[i] for i in idx], truncation="longest_first",
-                         max_length=text_cfg["seq_len"], padding=True, return_tensors="pt")
-
-    outputs = []
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        ahead = deque(pool.submit(tokenize, idx) for idx in batches[:3])
-        for n in tqdm(range(len(batches)), disable=not progress, desc="scoring", unit="batch"):
-            batch = ahead.popleft().result()
-            if n + 3 < len(batches):
-                ahead.append(pool.submit(tokenize, batches[n + 3]))
-            with autocast(device):
-                logits = model(**{k: v.to(device, non_blocking=True) for k, v in batch.items()}).logits
-            outputs.append(logits.float())
+    encodings = encode(tokenizer, df, text_cfg)
     out = np.zeros((len(df), model.config.num_labels), dtype=np.float32)
-    if outputs:
-        out[order] = torch.cat(outputs).cpu().numpy()
+    for idx, batch in tqdm(_batches(encodings, batch_size, tokenizer), total=-(-len(df) // batch_size),
+                           disable=not progress, desc="scoring", unit="batch"):
+        with autocast(device):
+            logits = model(**{k: v.to(device) for k, v in batch.items()}).logits
+        out[idx] = logits.float().cpu().numpy()
     return out
 
 
