@@ -223,7 +223,7 @@ def build_pools(labels: pd.DataFrame, params: dict) -> tuple[dict[str, pd.DataFr
         }
         frames[name] = pool
     eval_sets = {}
-    for name, setting in (cfg.get("eval_sets") or {}).items():
+    for name, setting in (params.get("eval", {}).get("sets") or {}).items():
         path = [DEMO_DIR / "prod_cards.parquet"] if setting == "demo" else expand_paths(setting)
         df = pd.concat([pd.read_parquet(p) if str(p).endswith(".parquet") else read_table(p) for p in path], ignore_index=True)
         keep = df["card_id"].isin(set(test["card_id"])) if cfg["split"] == "card" else pd.Series(
