@@ -32,9 +32,10 @@ def test_pipeline_trains_teacher_and_student(trained_repo):
 @pytest.mark.slow
 def test_exp_run_student_depth_reruns_only_distill(trained_repo):
     out = run([dvc(), "exp", "run", "-S", "model.layers=1", "--name", "one-layer"], trained_repo).stdout
-    assert "Running stage 'distill'" in out and "Running stage 'evaluate'" in out
+    # distill may be restored from DVC's run cache when another test ran the same experiment
+    assert "Running stage 'distill'" in out or "Stage 'distill' is cached" in out
     for stage in ("ingest", "build_pools", "train_teacher", "score_pools"):
-        assert f"Running stage '{stage}'" not in out
+        assert f"Running stage '{stage}'" not in out and f"Stage '{stage}' didn't change" in out
     assert AutoConfig.from_pretrained(trained_repo / "models/student").num_hidden_layers == 1
     shown = json.loads(run([dvc(), "exp", "show", "--json"], trained_repo).stdout)
     names = [e.get("name") for rev in shown for e in (rev.get("experiments") or [])

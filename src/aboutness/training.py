@@ -128,7 +128,19 @@ def prepare_checkpoints(ckpt_dir: Path, run_id: str) -> str | None:
         shutil.rmtree(ckpt_dir)
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     stamp.write_text(json.dumps({"run": run_id}) + "\n")
+    # A kill while a checkpoint is being written leaves it without trainer_state.json: drop it.
+    for partial in ckpt_dir.glob("checkpoint-*"):
+        if not _complete(partial):
+            shutil.rmtree(partial)
     return get_last_checkpoint(str(ckpt_dir))
+
+
+def _complete(checkpoint: Path) -> bool:
+    try:
+        json.loads((checkpoint / "trainer_state.json").read_text())
+        return True
+    except (OSError, ValueError):
+        return False
 
 
 def write_curves(trainer: Trainer, path: Path) -> None:
