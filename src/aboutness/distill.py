@@ -17,7 +17,7 @@ from aboutness.models import (
     load_meta,
     load_tokenizer,
     predict_logits,
-    save_meta,
+    save_model_dir,
     truncate_layers,
 )
 from aboutness.params import load_params, stage, write_json
@@ -128,10 +128,7 @@ def distill(params: dict) -> dict:
     if head == "vital":
         meta["threshold"] = best_vital_threshold(1 / (1 + np.exp(-logits[:, 0])), valid["label"].to_numpy())
     p, pred = class_scores(logits, meta)
-    OUT.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(OUT, safe_serialization=True)
-    tokenizer.save_pretrained(OUT)
-    save_meta(OUT, meta)
+    save_model_dir(OUT, model, tokenizer, meta)
     return {"valid_vital_f1": float(f1_score(valid["label"] == "about", pred == "about", zero_division=0)),
             "layers": m["layers"], "distill_pairs": len(data), "steps": trainer.state.global_step,
             "teacher_p_about_mean": float(p_about.mean())}

@@ -123,6 +123,14 @@ def save_meta(path: str | Path, meta: dict) -> None:
     Path(path, META).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
 
 
+def save_model_dir(out: str | Path, model: PreTrainedModel, tokenizer, meta: dict) -> None:
+    """A standard HF directory (safetensors + tokenizer) with our metadata beside it."""
+    Path(out).mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out, safe_serialization=True)
+    tokenizer.save_pretrained(out)
+    save_meta(out, meta)
+
+
 def load_meta(path: str | Path) -> dict:
     meta_path = Path(path, META)
     if not meta_path.exists():

@@ -15,7 +15,7 @@ from aboutness.models import (
     load_classifier,
     load_tokenizer,
     predict_logits,
-    save_meta,
+    save_model_dir,
     truncate_layers,
 )
 from aboutness.params import load_params, stage, write_json
@@ -103,10 +103,7 @@ def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
     if cfg["head"] == "msetarget":
         meta["thresholds"] = fit_thresholds(logits[:, 0], valid["label"].to_numpy())
     _, pred = class_scores(logits, meta)
-    out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out, safe_serialization=True)
-    tokenizer.save_pretrained(out)
-    save_meta(out, meta)
+    save_model_dir(out, model, tokenizer, meta)
     print(f"train_teacher: saved {out} (rank {rank})")
     return {"valid_accuracy": float((pred == valid["label"].to_numpy()).mean()),
             "layers": meta["layers"], "train_pairs": len(train), "steps": trainer.state.global_step}
