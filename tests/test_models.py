@@ -105,6 +105,18 @@ def test_saved_model_reloads_with_identical_logits(tiny_bert, tmp_path):
     np.testing.assert_array_equal(before, after)
 
 
+def test_scoring_in_chunks_and_loader_workers_matches_row_by_row(tiny_bert):
+    model, tok = load_classifier(tiny_bert, 3), load_tokenizer(tiny_bert)
+    df = toy_pairs(30, seed=2)
+    df["doc_body"] = [b[: 10 + 7 * i] for i, b in enumerate(df["doc_body"])]  # lengths differ: padding matters
+    alone = np.concatenate([predict_logits(model, tok, df.iloc[[i]], TEXT) for i in range(len(df))])
+    sorted_batches = predict_logits(model, tok, df, TEXT, batch_size=4)
+    workers = predict_logits(model, tok, df, TEXT, batch_size=4, workers=2, chunk_rows=7)
+    np.testing.assert_allclose(sorted_batches, alone, atol=1e-5)
+    np.testing.assert_allclose(workers, alone, atol=1e-5)
+    assert predict_logits(model, tok, df.head(0), TEXT).shape == (0, 3)
+
+
 def test_pickle_only_directory_is_refused(tmp_path):
     path = save_tiny_bert(tmp_path / "p", layers=1)
     state = load_classifier(path, 3).state_dict()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.resources
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -91,12 +90,16 @@ def load_tokenizer(path: str | Path):
     return AutoTokenizer.from_pretrained(resolve_base(path), local_files_only=True)
 
 
-def encode(tokenizer, df: pd.DataFrame, text_cfg: dict) -> dict[str, list]:
-    """Tokenise (card, doc) pairs. `longest_first` trims the longer side from its end:
+def tokenize_pairs(tokenizer, cards: list[str], docs: list[str], seq_len: int, **kwargs):
+    """The one tokenizer call for pairs. `longest_first` trims the longer side from its end:
     the doc loses its body first (body is last), the card keeps its title (title is first)."""
-    cards = card_text(df, text_cfg["card_fields"])
-    docs = doc_text(df, text_cfg["doc_fields"])
-    return tokenizer(cards, docs, truncation="longest_first", max_length=text_cfg["seq_len"])
+    return tokenizer(cards, docs, truncation="longest_first", max_length=seq_len, **kwargs)
+
+
+def encode(tokenizer, df: pd.DataFrame, text_cfg: dict) -> dict[str, list]:
+    """Tokenise (card, doc) pairs without padding, for training."""
+    return tokenize_pairs(tokenizer, card_text(df, text_cfg["card_fields"]), doc_text(df, text_cfg["doc_fields"]),
+                          text_cfg["seq_len"])
 
 
 class PairDataset(torch.utils.data.Dataset):
@@ -148,29 +151,63 @@ def autocast(device: torch.device):
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=enabled)
 
 
-def _batches(encodings: dict[str, list], batch_size: int, tokenizer) -> Iterator[tuple[np.ndarray, dict]]:
-    # Sorting by length cuts padding; rows go back to their order afterwards.
-    lengths = np.array([len(x) for x in encodings["input_ids"]])
-    order = np.argsort(-lengths, kind="stable")
-    for start in range(0, len(order), batch_size):
-        idx = order[start:start + batch_size]
-        batch = tokenizer.pad({k: [v[i] for i in idx] for k, v in encodings.items()}, return_tensors="pt")
-        yield idx, batch
+class ScoringChunks(torch.utils.data.Dataset):
+    """Rows cut into chunks; each chunk is tokenised, sorted by length (less padding) and
+    cut into padded batches. On a GPU host, loader workers build chunks in parallel so
+    tokenising keeps up with the GPU; on CPU one chunk holds every row (a global sort)."""
+
+    def __init__(self, tokenizer, df: pd.DataFrame, text_cfg: dict, batch_size: int, chunk_rows: int):
+        self.tokenizer, self.seq_len = tokenizer, text_cfg["seq_len"]
+        self.cards = card_text(df, text_cfg["card_fields"])
+        self.docs = doc_text(df, text_cfg["doc_fields"])
+        self.batch_size, self.chunk_rows = batch_size, max(1, chunk_rows)
+
+    def __len__(self) -> int:
+        return -(-len(self.cards) // self.chunk_rows)
+
+    def __getitem__(self, i: int) -> list[tuple[torch.Tensor, dict[str, torch.Tensor]]]:
+        lo = i * self.chunk_rows
+        hi = min(lo + self.chunk_rows, len(self.cards))
+        enc = tokenize_pairs(self.tokenizer, self.cards[lo:hi], self.docs[lo:hi], self.seq_len,
+                             padding=True, return_tensors="np")
+        lengths = enc["attention_mask"].sum(1)
+        order = np.argsort(-lengths, kind="stable")
+        left = self.tokenizer.padding_side == "left"
+        batches = []
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start:start + self.batch_size]
+            width = int(lengths[idx].max())
+            cols = slice(-width, None) if left else slice(0, width)
+            batches.append((torch.from_numpy(idx + lo), {k: torch.from_numpy(np.ascontiguousarray(v[idx, cols]))
+                                                         for k, v in enc.items()}))
+        return batches
+
+
+def scoring_workers(device: torch.device) -> int:
+    """Tokenising processes beside the GPU; none on CPU, where the model needs every core."""
+    return 0 if device.type != "cuda" else max(1, min(12, (os.cpu_count() or 2) - 2))
 
 
 @torch.inference_mode()
 def predict_logits(model: PreTrainedModel, tokenizer, df: pd.DataFrame, text_cfg: dict, batch_size: int = 64,
-                   progress: bool = False) -> np.ndarray:
+                   progress: bool = False, workers: int | None = None, chunk_rows: int = 8192) -> np.ndarray:
     """Raw model outputs for every row, in row order."""
     device = next(model.parameters()).device
     model.eval()
-    encodings = encode(tokenizer, df, text_cfg)
+    workers = scoring_workers(device) if workers is None else workers
+    chunks = ScoringChunks(tokenizer, df, text_cfg, batch_size, chunk_rows if workers else len(df))
+    loader = torch.utils.data.DataLoader(chunks, batch_size=None, num_workers=workers, pin_memory=device.type == "cuda",
+                                         prefetch_factor=4 if workers else None)
     out = np.zeros((len(df), model.config.num_labels), dtype=np.float32)
-    for idx, batch in tqdm(_batches(encodings, batch_size, tokenizer), total=-(-len(df) // batch_size),
-                           disable=not progress, desc="scoring", unit="batch"):
-        with autocast(device):
-            logits = model(**{k: v.to(device) for k, v in batch.items()}).logits
-        out[idx] = logits.float().cpu().numpy()
+    with tqdm(total=len(df), disable=not progress, desc="scoring", unit="pair") as bar:
+        for chunk in loader:
+            logits = []
+            for idx, batch in chunk:
+                with autocast(device):
+                    logits.append(model(**{k: v.to(device, non_blocking=True) for k, v in batch.items()}).logits.float())
+                bar.update(len(idx))
+            if logits:  # one device-to-host copy per chunk, so the GPU is not stalled after every batch
+                out[torch.cat([idx for idx, _ in chunk]).numpy()] = torch.cat(logits).cpu().numpy()
     return out
 
 

@@ -105,7 +105,8 @@ def training_args(out_dir: Path, cfg: dict, seed: int, n_train: int, best_metric
         logging_steps=max(1, min(10, eval_steps)),
         train_sampling_strategy="group_by_length",
         bf16=cuda and torch.cuda.is_bf16_supported(),
-        dataloader_num_workers=cfg.get("loader_workers", 0),
+        # on a GPU host, padding batches in worker processes keeps the GPU fed; on CPU they compete with the model
+        dataloader_num_workers=cfg.get("loader_workers", 4 if cuda else 0),
         report_to="none",
         # several processes without CUDA (torchrun/accelerate on CPU) talk over gloo
         ddp_backend="gloo" if not cuda and int(os.environ.get("WORLD_SIZE", "1")) > 1 else None,
