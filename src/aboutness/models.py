@@ -152,24 +152,22 @@ def autocast(device: torch.device):
 
 
 class ScoringChunks(torch.utils.data.Dataset):
-    """Rows cut into chunks; each chunk is tokenised, sorted by length (less padding) and
-    cut into padded batches. On a GPU host, loader workers build chunks in parallel so
-    tokenising keeps up with the GPU; on CPU one chunk holds every row (a global sort)."""
+    """Rows cut into chunks; each chunk gets its text built, is tokenised, sorted by length
+    (less padding) and cut into padded batches. On a GPU host, loader workers build chunks in
+    parallel so tokenising keeps up with the GPU; on CPU one chunk holds every row (a global sort)."""
 
     def __init__(self, tokenizer, df: pd.DataFrame, text_cfg: dict, batch_size: int, chunk_rows: int):
-        self.tokenizer, self.seq_len = tokenizer, text_cfg["seq_len"]
-        self.cards = card_text(df, text_cfg["card_fields"])
-        self.docs = doc_text(df, text_cfg["doc_fields"])
+        self.tokenizer, self.df, self.text_cfg = tokenizer, df, text_cfg
         self.batch_size, self.chunk_rows = batch_size, max(1, chunk_rows)
 
     def __len__(self) -> int:
-        return -(-len(self.cards) // self.chunk_rows)
+        return -(-len(self.df) // self.chunk_rows)
 
     def __getitem__(self, i: int) -> list[tuple[torch.Tensor, dict[str, torch.Tensor]]]:
         lo = i * self.chunk_rows
-        hi = min(lo + self.chunk_rows, len(self.cards))
-        enc = tokenize_pairs(self.tokenizer, self.cards[lo:hi], self.docs[lo:hi], self.seq_len,
-                             padding=True, return_tensors="np")
+        part = self.df.iloc[lo:lo + self.chunk_rows]
+        cards, docs = card_text(part, self.text_cfg["card_fields"]), doc_text(part, self.text_cfg["doc_fields"])
+        enc = tokenize_pairs(self.tokenizer, cards, docs, self.text_cfg["seq_len"], padding=True, return_tensors="np")
         lengths = enc["attention_mask"].sum(1)
         order = np.argsort(-lengths, kind="stable")
         left = self.tokenizer.padding_side == "left"
@@ -185,19 +183,24 @@ class ScoringChunks(torch.utils.data.Dataset):
 
 def scoring_workers(device: torch.device) -> int:
     """Tokenising processes beside the GPU; none on CPU, where the model needs every core."""
-    return 0 if device.type != "cuda" else max(1, min(12, (os.cpu_count() or 2) - 2))
+    return 0 if device.type != "cuda" else max(1, min(15, (os.cpu_count() or 2) - 1))
+
+
+def _one_thread_tokenizer(_: int) -> None:
+    # each loader worker is one tokenising process; the tokenizer's own thread pool would oversubscribe
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"
 
 
 @torch.inference_mode()
 def predict_logits(model: PreTrainedModel, tokenizer, df: pd.DataFrame, text_cfg: dict, batch_size: int = 64,
-                   progress: bool = False, workers: int | None = None, chunk_rows: int = 8192) -> np.ndarray:
+                   progress: bool = False, workers: int | None = None, chunk_rows: int = 4096) -> np.ndarray:
     """Raw model outputs for every row, in row order."""
     device = next(model.parameters()).device
     model.eval()
     workers = scoring_workers(device) if workers is None else workers
     chunks = ScoringChunks(tokenizer, df, text_cfg, batch_size, chunk_rows if workers else len(df))
     loader = torch.utils.data.DataLoader(chunks, batch_size=None, num_workers=workers, pin_memory=device.type == "cuda",
-                                         prefetch_factor=4 if workers else None)
+                                         prefetch_factor=4 if workers else None, worker_init_fn=_one_thread_tokenizer)
     out = np.zeros((len(df), model.config.num_labels), dtype=np.float32)
     with tqdm(total=len(df), disable=not progress, desc="scoring", unit="pair") as bar:
         for chunk in loader:
@@ -230,3 +233,15 @@ def class_scores(logits: np.ndarray, meta: dict) -> tuple[np.ndarray, np.ndarray
         p = 1 / (1 + np.exp(-logits[:, 0]))
         return p, np.where(p >= meta["threshold"], "about", "not_about").astype(object)
     raise InputError(f"unknown head {head!r} in {META}")
+
+
+def score_frame(logits: np.ndarray, meta: dict) -> pd.DataFrame:
+    """p_about, p_mention, p_not_about and the predicted class per row; one-output heads
+    give P(about) only (the others are NaN) and their raw `score`."""
+    p_about, pred = class_scores(logits, meta)
+    if meta["head"] == "onetarget":
+        probs = torch.softmax(torch.from_numpy(logits), -1).numpy()
+        cols = {f"p_{lab}": probs[:, i] for i, lab in enumerate(LABELS)}
+    else:
+        cols = {"p_about": p_about, "p_mention": np.nan, "p_not_about": np.nan, "score": logits[:, 0]}
+    return pd.DataFrame({**cols, "predicted": pred})

@@ -44,6 +44,14 @@ def _confusion_png(ax, name: str, preds: pd.DataFrame) -> None:
     ax.set_title(f"{name}: confusion on test")
 
 
+def _save(fig, name: str) -> Path:
+    fig.tight_layout()
+    path = PLOTS / name
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
 def write_pngs(preds: dict[str, pd.DataFrame], curves: dict[str, Path]) -> list[Path]:
     """Confusion matrices, the vital PR curve and the training curves as PNG files."""
     PLOTS.mkdir(parents=True, exist_ok=True)
@@ -51,10 +59,7 @@ def write_pngs(preds: dict[str, pd.DataFrame], curves: dict[str, Path]) -> list[
     fig, axes = plt.subplots(1, len(preds), figsize=(5 * len(preds), 4.2))
     for ax, (name, df) in zip(np.atleast_1d(axes), preds.items()):
         _confusion_png(ax, name, df)
-    fig.tight_layout()
-    out.append(PLOTS / "confusion.png")
-    fig.savefig(out[-1], dpi=90)
-    plt.close(fig)
+    out.append(_save(fig, "confusion.png"))
     fig, ax = plt.subplots(figsize=(5.5, 4.2))
     for name, df in preds.items():
         pr = pr_points(df["gold"], df["p_about"].to_numpy())
@@ -63,10 +68,7 @@ def write_pngs(preds: dict[str, pd.DataFrame], curves: dict[str, Path]) -> list[
     ax.set_ylabel("vital precision")
     ax.set_title("vital (about) precision-recall on test")
     ax.legend()
-    fig.tight_layout()
-    out.append(PLOTS / "vital_pr.png")
-    fig.savefig(out[-1], dpi=90)
-    plt.close(fig)
+    out.append(_save(fig, "vital_pr.png"))
     fig, ax = plt.subplots(figsize=(5.5, 4.2))
     for name, path in curves.items():
         if path.exists():
@@ -78,8 +80,5 @@ def write_pngs(preds: dict[str, pd.DataFrame], curves: dict[str, Path]) -> list[
     ax.set_xlabel("step")
     ax.set_title("training curves")
     ax.legend()
-    fig.tight_layout()
-    out.append(PLOTS / "training_curves.png")
-    fig.savefig(out[-1], dpi=90)
-    plt.close(fig)
+    out.append(_save(fig, "training_curves.png"))
     return out

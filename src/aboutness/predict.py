@@ -7,15 +7,13 @@ import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-import torch
 from tqdm.auto import tqdm
 
-from aboutness.models import best_device, load_classifier, load_meta, load_tokenizer, predict_logits
-from aboutness.schema import LABELS, READERS, REQUIRED, InputError, validate
+from aboutness.models import best_device, load_classifier, load_meta, load_tokenizer, predict_logits, score_frame
+from aboutness.schema import READERS, REQUIRED, InputError, validate
 
 OUT_COLUMNS = ("p_about", "p_mention", "p_not_about", "predicted")
 
@@ -85,18 +83,6 @@ class Writer:
             self.parquet.close()
 
 
-def probabilities(logits: np.ndarray, meta: dict) -> pd.DataFrame:
-    from aboutness.models import class_scores
-
-    p_about, pred = class_scores(logits, meta)
-    if meta["head"] == "onetarget":
-        probs = torch.softmax(torch.from_numpy(logits), -1).numpy()
-        cols = {f"p_{lab}": probs[:, i] for i, lab in enumerate(LABELS)}
-    else:  # one-output heads give P(about) only
-        cols = {"p_about": p_about, "p_mention": np.nan, "p_not_about": np.nan}
-    return pd.DataFrame({**cols, "predicted": pred})
-
-
 def predict_file(model_dir: Path, input_path: Path, output_path: Path, batch_size: int = 64,
                  chunk_rows: int = 4096) -> dict[str, int]:
     """Score every valid row; invalid rows go to `<output>.rejected.tsv` with reasons."""
@@ -122,7 +108,7 @@ def predict_file(model_dir: Path, input_path: Path, output_path: Path, batch_siz
             if len(kept):
                 logits = predict_logits(model, tok, kept, meta["text"], batch_size=batch_size)
                 original = chunk.set_index("_row").loc[kept["_row"]].reset_index()
-                out = pd.concat([original.drop(columns=["_source", "_row"]), probabilities(logits, meta)], axis=1)
+                out = pd.concat([original.drop(columns=["_source", "_row"]), score_frame(logits, meta)[list(OUT_COLUMNS)]], axis=1)
                 writer.write(out)
             counts["rows_in"] += len(chunk)
             counts["scored"] += len(kept)

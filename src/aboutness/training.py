@@ -69,7 +69,7 @@ def head_optimizer(model: torch.nn.Module, lr: float, weight_decay: float, head_
     return torch.optim.AdamW([
         {"params": params, "lr": lr * (head_lr_mult if is_head else 1.0), "weight_decay": 0.0 if no_decay else weight_decay}
         for (is_head, no_decay), params in sorted(groups.items())
-    ], lr=lr)
+    ], lr=lr, fused=torch.cuda.is_available() or None)
 
 
 def class_metrics(eval_pred) -> dict[str, float]:
@@ -111,6 +111,7 @@ def training_args(out_dir: Path, cfg: dict, seed: int, n_train: int, best_metric
         # several processes without CUDA (torchrun/accelerate on CPU) talk over gloo
         ddp_backend="gloo" if not cuda and int(os.environ.get("WORLD_SIZE", "1")) > 1 else None,
         disable_tqdm=False,
+        logging_nan_inf_filter=False,  # the filter reads the loss back every step: a GPU sync per step
     )
 
 
