@@ -1,9 +1,9 @@
-"""Peak RSS of pool scoring and of `predict` at 10k and 100k pairs: streaming keeps it flat.
+"""Peak RSS of pool scoring and of `predict` at 10k, 100k and 200k pairs: streaming keeps it flat.
 
 Each measurement runs in a fresh process (peak RSS is per process). The model is a tiny
 random BERT so the run takes minutes, not hours; memory is about the data path.
 
-    python bench/memory.py [--sizes 10000 100000]
+    python bench/memory.py [--sizes 10000 100000 200000]
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def tiny_model(path: Path) -> Path:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 200_000])
     args = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -74,9 +74,10 @@ def main() -> None:
             print(rows[-1], flush=True)
     print("\nPeak RSS (MB) by pool size\n")
     print(tabulate(rows, ["pairs", "pool scoring", "predict"], tablefmt="github"))
-    first, last = rows[0], rows[-1]
+    first = rows[0]
     for i, name in ((1, "pool scoring"), (2, "predict")):
-        print(f"{name}: {float(last[i]) / float(first[i]) - 1:+.1%} from {first[0]} to {last[0]} pairs")
+        print(f"{name}: " + ", ".join(f"{float(r[i]) / float(first[i]) - 1:+.1%} at {r[0]}" for r in rows[1:])
+              + f" against {first[0]} pairs")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     pred.add_argument("--input", type=Path, required=True)
     pred.add_argument("--output", type=Path, required=True)
     pred.add_argument("--batch-size", type=int, default=64)
-    pred.add_argument("--chunk-rows", type=int, default=4096, help="rows read at a time; memory stays flat")
+    pred.add_argument("--chunk-rows", type=int, default=4096, help="rows read and scored at a time (streamed)")
     exp = sub.add_parser("export", help="export a saved model to ONNX for ONNX Runtime")
     exp.add_argument("--onnx", action="store_true", required=True, help="export format (ONNX is the one there is)")
     exp.add_argument("--model", type=Path, required=True)
