@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from aboutness.models import META, encode, load_classifier, load_meta, load_tokenizer
+from aboutness.models import META, ScoringChunks, load_classifier, load_meta, load_tokenizer
 from aboutness.schema import InputError
 
 ONNX_FILE = "model.onnx"
@@ -69,14 +69,10 @@ class OnnxScorer:
         self.tok = load_tokenizer(onnx_dir)
 
     def logits(self, df: pd.DataFrame, batch_size: int = 64) -> np.ndarray:
-        enc = encode(self.tok, df, self.meta["text"])
-        lengths = np.array([len(x) for x in enc["input_ids"]])
-        order = np.argsort(-lengths, kind="stable")
-        out = None
-        for start in range(0, len(order), batch_size):
-            idx = order[start:start + batch_size]
-            batch = self.tok.pad({k: [enc[k][i] for i in idx] for k in INPUTS}, return_tensors="np")
-            logits = self.session.run(["logits"], {k: batch[k].astype(np.int64) for k in INPUTS})[0]
-            out = np.zeros((len(df), logits.shape[1]), dtype=np.float32) if out is None else out
-            out[idx] = logits
+        """Raw outputs in row order; batches are built exactly as for the PyTorch scorer."""
+        chunks = ScoringChunks(self.tok, df, self.meta["text"], batch_size, len(df))
+        out = np.zeros((len(df), self.session.get_outputs()[0].shape[1]), dtype=np.float32)
+        for i in range(len(chunks)):
+            for idx, batch in chunks[i]:
+                out[idx.numpy()] = self.session.run(["logits"], {k: batch[k].numpy() for k in INPUTS})[0]
         return out
