@@ -20,12 +20,11 @@ from pathlib import Path
 
 import pandas as pd
 import torch
-from common import machine
+from common import machine, ours_or_run_glue, repeat_rows
 from tabulate import tabulate
-from transformers import BertConfig, BertForSequenceClassification, TrainerCallback, TrainingArguments, default_data_collator, pipeline
+from transformers import BertConfig, BertForSequenceClassification, TrainerCallback, pipeline
 
 from aboutness.models import (
-    PairDataset,
     ScoringChunks,
     autocast,
     best_device,
@@ -36,8 +35,6 @@ from aboutness.models import (
     scoring_workers,
 )
 from aboutness.text import card_text, doc_text
-from aboutness.train_teacher import targets
-from aboutness.training import PairTrainer, collator, head_optimizer
 
 TEXT = {"card_fields": ["title", "subtitle", "main_type", "definition"], "doc_fields": ["title", "url", "body"], "seq_len": 192}
 
@@ -50,10 +47,6 @@ def model_dir(src: Path, out: Path) -> Path:
     BertForSequenceClassification(cfg).save_pretrained(out)
     load_tokenizer(src).save_pretrained(out)
     return out
-
-
-def rows(df: pd.DataFrame, n: int) -> pd.DataFrame:
-    return pd.concat([df] * (n // len(df) + 1), ignore_index=True).head(n)
 
 
 class StepClock(TrainerCallback):
@@ -106,22 +99,9 @@ def bare_steps(model, optimizer, batches: list[dict], cuda: bool) -> float:
 def train_rate(path: Path, df: pd.DataFrame, batch: int, steps: int, ours: bool) -> float:
     torch.manual_seed(0)
     model = load_classifier(path, 3)
-    tok = load_tokenizer(path)
-    if ours:
-        enc, coll = encode(tok, df, TEXT), collator(tok)
-    else:
-        enc = tok(card_text(df, TEXT["card_fields"]), doc_text(df, TEXT["doc_fields"]), truncation="longest_first",
-                  max_length=TEXT["seq_len"], padding="max_length")
-        coll = default_data_collator
     cuda = torch.cuda.is_available()
     skip = max(1, steps // 5)
-    args = TrainingArguments(output_dir="/tmp/gpu_train", max_steps=steps, per_device_train_batch_size=batch, learning_rate=1e-4,
-                             eval_strategy="no", save_strategy="no", report_to="none", disable_tqdm=True,
-                             train_sampling_strategy="group_by_length" if ours else "random",
-                             bf16=ours and cuda, dataloader_num_workers=8 if ours and cuda else 0,
-                             logging_nan_inf_filter=not ours)  # ours: as in aboutness.training.training_args
-    trainer = PairTrainer(model=model, args=args, train_dataset=PairDataset(enc, targets(df["label"], {"head": "onetarget"})),
-                          data_collator=coll, optimizers=(head_optimizer(model, 1e-4, 0.01, 1), None), head="onetarget")
+    trainer = ours_or_run_glue(model, load_tokenizer(path), df, TEXT, batch, steps, ours, workers=8 if cuda else 0)
     clock = StepClock(skip)
     trainer.add_callback(clock)
     if ours:  # diagnostics: can the loader alone keep up, and what does a bare training step reach?
@@ -150,7 +130,7 @@ def main() -> None:
 
     # 1. bf16 parity
     if device.type == "cuda":
-        batch_t = tok.pad(encode(tok, rows(df, 512), TEXT), return_tensors="pt").to(device)
+        batch_t = tok.pad(encode(tok, repeat_rows(df, 512), TEXT), return_tensors="pt").to(device)
         with torch.inference_mode():
             fp32 = torch.softmax(model(**batch_t).logits.float(), -1)
             with autocast(device):
@@ -161,15 +141,15 @@ def main() -> None:
         print("bf16 parity: skipped (no GPU)")
 
     # 2. scoring: ours end to end, the pre-tokenised forward alone (the GPU's ceiling), the pipeline
-    big = rows(df, n_score)
-    predict_logits(model, tok, rows(df, min(n_score, 4 * 8192)), TEXT, batch_size=score_batch)  # warm-up: kernels, workers
+    big = repeat_rows(df, n_score)
+    predict_logits(model, tok, repeat_rows(df, min(n_score, 4 * 8192)), TEXT, batch_size=score_batch)  # warm-up: kernels, workers
     sync()
     start = time.perf_counter()
     predict_logits(model, tok, big, TEXT, batch_size=score_batch)
     sync()
     ours = len(big) / (time.perf_counter() - start)
     n_fwd = min(n_score, 16384)
-    ready = ScoringChunks(tok, rows(df, n_fwd), TEXT, score_batch, n_fwd)[0]
+    ready = ScoringChunks(tok, repeat_rows(df, n_fwd), TEXT, score_batch, n_fwd)[0]
     with torch.inference_mode(), autocast(device):
         for _, b in ready:  # warm-up for these shapes
             model(**{k: v.to(device) for k, v in b.items()})
@@ -186,13 +166,13 @@ def main() -> None:
         predict_logits(model, tok, big, TEXT, batch_size=score_batch, chunk_rows=chunk_rows)
         sync()
         print(f"scoring with chunks of {chunk_rows} rows: {len(big) / (time.perf_counter() - start):,.0f} pairs/s")
-    one = rows(df, min(n_score, 4096))
+    one = repeat_rows(df, min(n_score, 4096))
     start = time.perf_counter()
     ScoringChunks(tok, one, TEXT, score_batch, len(one))[0]
     tok_rate = len(one) / (time.perf_counter() - start)
     print(f"scoring: {scoring_workers(device)} tokenising workers, batch {score_batch}; pre-tokenised forward alone "
           f"{forward:,.0f} pairs/s; text+tokenise+pad in one process {tok_rate:,.0f} pairs/s")
-    small = rows(df, n_pipe)
+    small = repeat_rows(df, n_pipe)
     pipe = pipeline("text-classification", model=model, tokenizer=tok, device=device, truncation="longest_first",
                     max_length=TEXT["seq_len"], top_k=None)
     pairs = [{"text": c, "text_pair": d} for c, d in zip(card_text(small, TEXT["card_fields"]), doc_text(small, TEXT["doc_fields"]))]
@@ -203,7 +183,7 @@ def main() -> None:
     table.append(["pool scoring, tokenisation included", f"{ours:,.0f}", f"{base:,.0f} (pipeline fp32, batch 64)", f"{ours / base:.1f}x"])
 
     # 3. training
-    train_df = rows(df, batch * steps)
+    train_df = repeat_rows(df, batch * steps)
     t_ours = train_rate(path, train_df, batch, steps, ours=True)
     t_base = train_rate(path, train_df, batch, steps, ours=False)
     table.append([f"teacher training, batch {batch}", f"{t_ours:,.0f}", f"{t_base:,.0f} (run_glue defaults)", f"{t_ours / t_base:.1f}x"])

@@ -14,13 +14,9 @@ import argparse
 import time
 
 import torch
-from common import machine, ratio_table, train_pairs
-from transformers import TrainingArguments, default_data_collator
+from common import machine, ours_or_run_glue, ratio_table, train_pairs
 
-from aboutness.models import PairDataset, encode, load_classifier, load_tokenizer, truncate_layers
-from aboutness.text import card_text, doc_text
-from aboutness.train_teacher import targets
-from aboutness.training import PairTrainer, collator, head_optimizer
+from aboutness.models import load_classifier, load_tokenizer, truncate_layers
 
 
 def run(df, text_cfg, layers, batch_size, steps, ours: bool, seed: int = 0) -> float:
@@ -29,25 +25,8 @@ def run(df, text_cfg, layers, batch_size, steps, ours: bool, seed: int = 0) -> f
     model = load_classifier("default", 3)
     if layers:
         truncate_layers(model, layers)
-    tok = load_tokenizer("default")
-    y = targets(df["label"], {"head": "onetarget"})
-    if ours:
-        enc = encode(tok, df, text_cfg)
-        data_collator = collator(tok)
-    else:
-        cards, docs = card_text(df, text_cfg["card_fields"]), doc_text(df, text_cfg["doc_fields"])
-        enc = tok(cards, docs, truncation="longest_first", max_length=text_cfg["seq_len"], padding="max_length")
-        data_collator = default_data_collator
-    cuda = torch.cuda.is_available()
-    args = TrainingArguments(
-        output_dir="/tmp/bench_train", max_steps=steps, per_device_train_batch_size=batch_size, learning_rate=1e-4,
-        eval_strategy="no", save_strategy="no", report_to="none", disable_tqdm=True, seed=seed,
-        train_sampling_strategy="group_by_length" if ours else "random",
-        bf16=ours and cuda and torch.cuda.is_bf16_supported(),
-        dataloader_num_workers=4 if cuda else 0,
-    )
-    trainer = PairTrainer(model=model, args=args, train_dataset=PairDataset(enc, y), data_collator=data_collator,
-                          optimizers=(head_optimizer(model, 1e-4, 0.01, 20 if ours else 1), None), head="onetarget")
+    trainer = ours_or_run_glue(model, load_tokenizer("default"), df, text_cfg, batch_size, steps, ours,
+                               workers=4 if torch.cuda.is_available() else 0, seed=seed)
     start = time.perf_counter()
     trainer.train()
     return steps * batch_size / (time.perf_counter() - start)
