@@ -22,13 +22,11 @@ CHILD = r"""
 import json, resource, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
-from aboutness.models import load_classifier, load_meta, load_tokenizer
 from aboutness.predict import predict_file
-from aboutness.score_pools import score_file
+from aboutness.score_pools import score_file, teacher_logits
 what, model, src, dst = sys.argv[2:6]
 if what == "score":
-    meta = load_meta(model)
-    score_file(Path(src), Path(dst), load_classifier(model, 3), load_tokenizer(model), meta, 4096, 64)
+    score_file(Path(src), Path(dst), teacher_logits(Path(model), 64, False, Path(dst).parent), 4096)
 else:
     predict_file(Path(model), Path(src), Path(dst), 64, 4096)
 print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))

@@ -97,3 +97,24 @@ def test_onnx_export_matches_pytorch(trained_repo, tmp_path):
     assert cli(["export", "--onnx", "--int8", "--model", str(trained_repo / "models/student"), "--output", str(tmp_path / "q")]) == 0
     q = OnnxScorer(tmp_path / "q").logits(test)
     assert q.shape == (50, 1) and (tmp_path / "q/model.onnx").stat().st_size < (tmp_path / "student/model.onnx").stat().st_size
+
+
+@pytest.mark.slow
+def test_int8_pool_scoring_keeps_rows_and_tracks_fp32(trained_repo, tmp_path):
+    from aboutness.score_pools import score_file, teacher_logits
+
+    pool = trained_repo / "data/pools/runtime.parquet"
+    out = {}
+    for int8 in (False, True):
+        dst = tmp_path / f"scored_{int8}.parquet"
+        assert score_file(pool, dst, teacher_logits(trained_repo / "models/teacher", 16, int8, tmp_path), chunk_rows=64) > 0
+        out[int8] = pd.read_parquet(dst)
+    assert (tmp_path / "teacher_int8/model.onnx").exists()  # the int8 path really ran
+    src = pd.read_parquet(pool)
+    logit_cols = [c for c in out[True].columns if c.startswith("teacher_logit_")]
+    pd.testing.assert_frame_equal(out[True].drop(columns=logit_cols), src)
+    fp32, int8 = out[False][logit_cols].to_numpy(), out[True][logit_cols].to_numpy()
+    assert not np.allclose(fp32, int8, atol=1e-6)  # quantised, so not bit-identical ...
+    # ... but close to fp32 on every row, and mostly the same class
+    assert np.abs(fp32 - int8).max() < 0.2 * (fp32.max() - fp32.min())
+    assert (fp32.argmax(1) == int8.argmax(1)).mean() >= 0.9

@@ -6,9 +6,13 @@ DVC keeps `data/pools/*_scored.parquet` in its cache.
 
 from __future__ import annotations
 
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import torch
@@ -16,6 +20,7 @@ from tqdm.auto import tqdm
 
 from aboutness.models import best_device, load_classifier, load_meta, load_tokenizer, predict_logits
 from aboutness.params import load_params, stage, write_json
+from aboutness.schema import InputError
 
 TEACHER = Path("models/teacher")
 POOLS = Path("data/pools")
@@ -27,7 +32,24 @@ def scored_path(name: str) -> Path:
     return POOLS / f"{name}_scored.parquet"
 
 
-def score_file(src: Path, dst: Path, model, tokenizer, meta: dict, chunk_rows: int, batch_size: int) -> int:
+def teacher_logits(model_dir: Path, batch_size: int, int8_on_cpu: bool, workdir: Path) -> Callable[[pd.DataFrame], np.ndarray]:
+    """The teacher as a function from rows to logits: PyTorch (bf16 on a GPU), or on CPU, if asked,
+    an int8 ONNX Runtime export written to `workdir` (about 1.9x faster, see BENCHMARKS.md)."""
+    meta = load_meta(model_dir)
+    device = best_device()
+    if int8_on_cpu and device.type == "cpu":
+        try:
+            from aboutness.export import OnnxScorer, export_onnx
+        except ImportError as e:
+            raise InputError(f"distill.score_int8 needs ONNX Runtime: pip install 'aboutness[onnx]' ({e})") from None
+        scorer = OnnxScorer(export_onnx(model_dir, workdir / "teacher_int8", int8=True).parent, threads=torch.get_num_threads())
+        return lambda df: scorer.logits(df, batch_size)
+    model = load_classifier(model_dir, 1 if meta["head"] == "msetarget" else 3).to(device)
+    tokenizer = load_tokenizer(model_dir)
+    return lambda df: predict_logits(model, tokenizer, df, meta["text"], batch_size=batch_size)
+
+
+def score_file(src: Path, dst: Path, logits_of: Callable[[pd.DataFrame], np.ndarray], chunk_rows: int) -> int:
     """Stream `src` in chunks (memory stays flat for millions of rows) and append teacher logits."""
     reader = pq.ParquetFile(src)
     writer = None
@@ -35,7 +57,7 @@ def score_file(src: Path, dst: Path, model, tokenizer, meta: dict, chunk_rows: i
     with tqdm(total=reader.metadata.num_rows, desc=f"teacher scores {src.name}", unit="pair") as bar:
         for batch in reader.iter_batches(batch_size=chunk_rows):
             df = batch.to_pandas()
-            logits = predict_logits(model, tokenizer, df, meta["text"], batch_size=batch_size)
+            logits = logits_of(df)
             for j in range(logits.shape[1]):
                 df[f"teacher_logit_{j}"] = logits[:, j]
             table = pa.Table.from_pandas(df, preserve_index=False)
@@ -54,20 +76,18 @@ def score_file(src: Path, dst: Path, model, tokenizer, meta: dict, chunk_rows: i
 def main() -> None:
     params = load_params()
     cfg = params["distill"]
-    device = best_device()
-    meta = load_meta(TEACHER)
-    n_out = 1 if meta["head"] == "msetarget" else 3
-    model = load_classifier(TEACHER, n_out).to(device)
-    tokenizer = load_tokenizer(TEACHER)
     torch.set_grad_enabled(False)
+    int8 = cfg["score_int8"] and best_device().type == "cpu"
+    runtime = "onnxruntime int8" if int8 else str(best_device())
     stats, speed = {}, {}
-    for name in cfg["pools"]:
-        start = time.perf_counter()
-        rows = score_file(POOLS / f"{name}.parquet", scored_path(name), model, tokenizer, meta,
-                          cfg["score_chunk_rows"], cfg["score_batch_size"])
-        secs = time.perf_counter() - start
-        stats[name] = {"rows": rows}
-        speed[name] = {"seconds": round(secs, 1), "pairs_per_s": round(rows / max(secs, 1e-9), 1), "device": str(device)}
+    with tempfile.TemporaryDirectory() as workdir:
+        logits_of = teacher_logits(TEACHER, cfg["score_batch_size"], int8, Path(workdir))
+        for name in cfg["pools"]:
+            start = time.perf_counter()
+            rows = score_file(POOLS / f"{name}.parquet", scored_path(name), logits_of, cfg["score_chunk_rows"])
+            secs = time.perf_counter() - start
+            stats[name] = {"rows": rows}
+            speed[name] = {"seconds": round(secs, 1), "pairs_per_s": round(rows / max(secs, 1e-9), 1), "device": runtime}
     write_json(METRICS, stats)
     write_json(SPEED, speed)
     print("score_pools: " + ", ".join(f"{k} {stats[k]['rows']} pairs at {v['pairs_per_s']}/s" for k, v in speed.items()))
