@@ -68,7 +68,7 @@ def main() -> None:
     pipe = pipeline("text-classification", model=model, tokenizer=tok, device=device, truncation="longest_first",
                     max_length=text["seq_len"], top_k=None)
     workdir = tempfile.TemporaryDirectory()
-    int8_of = teacher_logits(Path(args.model), args.batch_size, True, Path(workdir.name)) if device.type == "cpu" else None
+    int8_of = teacher_logits(Path(args.model), args.batch_size, True, Path(workdir.name))[0] if device.type == "cpu" else None
     ours, ours_int8, base, best_bs = [], [], [], {}
     for _ in range(args.repeats):
         start = time.perf_counter()

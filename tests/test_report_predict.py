@@ -107,7 +107,9 @@ def test_int8_pool_scoring_keeps_rows_and_tracks_fp32(trained_repo, tmp_path):
     out = {}
     for int8 in (False, True):
         dst = tmp_path / f"scored_{int8}.parquet"
-        assert score_file(pool, dst, teacher_logits(trained_repo / "models/teacher", 16, int8, tmp_path), chunk_rows=64) > 0
+        logits_of, runtime = teacher_logits(trained_repo / "models/teacher", 16, int8, tmp_path)
+        assert runtime == ("onnxruntime int8" if int8 else "cpu")
+        assert score_file(pool, dst, logits_of, chunk_rows=64) > 0
         out[int8] = pd.read_parquet(dst)
     assert (tmp_path / "teacher_int8/model.onnx").exists()  # the int8 path really ran
     src = pd.read_parquet(pool)

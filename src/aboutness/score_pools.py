@@ -32,9 +32,10 @@ def scored_path(name: str) -> Path:
     return POOLS / f"{name}_scored.parquet"
 
 
-def teacher_logits(model_dir: Path, batch_size: int, int8_on_cpu: bool, workdir: Path) -> Callable[[pd.DataFrame], np.ndarray]:
-    """The teacher as a function from rows to logits: PyTorch (bf16 on a GPU), or on CPU, if asked,
-    an int8 ONNX Runtime export written to `workdir` (about 1.9x faster, see BENCHMARKS.md)."""
+def teacher_logits(model_dir: Path, batch_size: int, int8_on_cpu: bool,
+                   workdir: Path) -> tuple[Callable[[pd.DataFrame], np.ndarray], str]:
+    """The teacher as a function from rows to logits, and what runs it: PyTorch (bf16 on a GPU), or on
+    CPU, if asked, an int8 ONNX Runtime export written to `workdir` (1.7x faster, see BENCHMARKS.md)."""
     meta = load_meta(model_dir)
     device = best_device()
     if int8_on_cpu and device.type == "cpu":
@@ -43,10 +44,10 @@ def teacher_logits(model_dir: Path, batch_size: int, int8_on_cpu: bool, workdir:
         except ImportError as e:
             raise InputError(f"distill.score_int8 needs ONNX Runtime: pip install 'aboutness[onnx]' ({e})") from None
         scorer = OnnxScorer(export_onnx(model_dir, workdir / "teacher_int8", int8=True).parent, threads=torch.get_num_threads())
-        return lambda df: scorer.logits(df, batch_size)
+        return (lambda df: scorer.logits(df, batch_size)), "onnxruntime int8"
     model = load_classifier(model_dir, 1 if meta["head"] == "msetarget" else 3).to(device)
     tokenizer = load_tokenizer(model_dir)
-    return lambda df: predict_logits(model, tokenizer, df, meta["text"], batch_size=batch_size)
+    return (lambda df: predict_logits(model, tokenizer, df, meta["text"], batch_size=batch_size)), str(device)
 
 
 def score_file(src: Path, dst: Path, logits_of: Callable[[pd.DataFrame], np.ndarray], chunk_rows: int) -> int:
@@ -77,11 +78,9 @@ def main() -> None:
     params = load_params()
     cfg = params["distill"]
     torch.set_grad_enabled(False)
-    int8 = cfg["score_int8"] and best_device().type == "cpu"
-    runtime = "onnxruntime int8" if int8 else str(best_device())
     stats, speed = {}, {}
     with tempfile.TemporaryDirectory() as workdir:
-        logits_of = teacher_logits(TEACHER, cfg["score_batch_size"], int8, Path(workdir))
+        logits_of, runtime = teacher_logits(TEACHER, cfg["score_batch_size"], cfg["score_int8"], Path(workdir))
         for name in cfg["pools"]:
             start = time.perf_counter()
             rows = score_file(POOLS / f"{name}.parquet", scored_path(name), logits_of, cfg["score_chunk_rows"])
