@@ -21,7 +21,16 @@ from sklearn.metrics import f1_score
 from tabulate import tabulate
 
 from aboutness.export import OnnxScorer, export_onnx
-from aboutness.models import class_scores, load_classifier, load_meta, load_tokenizer, predict_logits, save_meta, truncate_layers
+from aboutness.models import (
+    class_scores,
+    head_outputs,
+    load_classifier,
+    load_meta,
+    load_tokenizer,
+    predict_logits,
+    save_meta,
+    truncate_layers,
+)
 
 
 def timed(score, df: pd.DataFrame, latency_pairs: int) -> tuple[float, float, float]:
@@ -41,7 +50,7 @@ def timed(score, df: pd.DataFrame, latency_pairs: int) -> tuple[float, float, fl
 
 def torch_scorer(path: Path):
     meta = load_meta(path)
-    model = load_classifier(path, 3 if meta["head"] == "onetarget" else 1)
+    model = load_classifier(path, head_outputs(meta))
     tok = load_tokenizer(path)
     return lambda df, bs: predict_logits(model, tok, df, meta["text"], batch_size=bs)
 

@@ -21,7 +21,7 @@ import torch
 from common import ROOT, machine, ratio_table, train_pairs
 from transformers import pipeline
 
-from aboutness.models import best_device, class_scores, encode, load_classifier, load_meta, load_tokenizer, predict_logits
+from aboutness.models import best_device, class_scores, encode, head_outputs, load_classifier, load_meta, load_tokenizer, predict_logits
 from aboutness.score_pools import teacher_logits
 from aboutness.text import card_text, doc_text
 
@@ -60,7 +60,7 @@ def main() -> None:
     df = train_pairs(args.pairs)
     meta = load_meta(args.model)
     device = best_device()
-    model = load_classifier(args.model, 3 if meta["head"] == "onetarget" else 1).to(device)
+    model = load_classifier(args.model, head_outputs(meta)).to(device)
     tok = load_tokenizer(args.model)
     text = meta["text"]
     lengths = [len(x) for x in encode(tok, df, text)["input_ids"]]

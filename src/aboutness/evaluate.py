@@ -12,7 +12,7 @@ import pandas as pd
 
 from aboutness.baselines import baseline_predictions
 from aboutness.metrics import bootstrap_intervals, classification_metrics
-from aboutness.models import best_device, load_classifier, load_meta, load_tokenizer, predict_logits, score_frame
+from aboutness.models import best_device, head_outputs, load_classifier, load_meta, load_tokenizer, predict_logits, score_frame
 from aboutness.params import load_params, stage, write_json, write_parquet
 from aboutness.plots import write_plot_data, write_pngs
 
@@ -51,7 +51,7 @@ def prediction_frame(df: pd.DataFrame, logits: np.ndarray, meta: dict) -> pd.Dat
 
 def evaluate_model(path: Path, sets: dict[str, pd.DataFrame], cfg: dict, seed: int) -> tuple[dict, dict]:
     meta = load_meta(path)
-    model = load_classifier(path, 3 if meta["head"] == "onetarget" else 1).to(best_device())  # bf16 on a GPU
+    model = load_classifier(path, head_outputs(meta)).to(best_device())  # bf16 on a GPU
     tok = load_tokenizer(path)
     metrics, preds = {}, {}
     for name, df in sets.items():

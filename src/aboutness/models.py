@@ -61,6 +61,11 @@ def load_classifier(path: str | Path, num_labels: int, allow_pickle: bool = Fals
     return model
 
 
+def head_outputs(meta: dict) -> int:
+    """Outputs of a saved model's head: 3 class logits for onetarget, one score otherwise."""
+    return len(LABELS) if meta["head"] == "onetarget" else 1
+
+
 def encoder_layers(model: nn.Module) -> nn.ModuleList:
     """The transformer block list of a BERT-family model."""
     base = model.base_model

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
-from aboutness.models import best_device, load_classifier, load_meta, load_tokenizer, predict_logits, score_frame
+from aboutness.models import best_device, head_outputs, load_classifier, load_meta, load_tokenizer, predict_logits, score_frame
 from aboutness.schema import READERS, REQUIRED, InputError, validate
 
 OUT_COLUMNS = ("p_about", "p_mention", "p_not_about", "predicted")
@@ -93,7 +93,7 @@ def predict_file(model_dir: Path, input_path: Path, output_path: Path, batch_siz
         raise InputError(f"{input_path}: missing required column(s) {', '.join(missing)} (header row 1); "
                          f"found {', '.join(c for c in first.columns if not c.startswith('_'))}")
     meta = load_meta(model_dir)
-    model = load_classifier(model_dir, 3 if meta["head"] == "onetarget" else 1).to(best_device())
+    model = load_classifier(model_dir, head_outputs(meta)).to(best_device())
     tok = load_tokenizer(model_dir)
     writer = Writer(output_path)
     rejected_path = output_path.with_name(output_path.name + ".rejected.tsv")

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import torch
 from tqdm.auto import tqdm
 
-from aboutness.models import best_device, load_classifier, load_meta, load_tokenizer, predict_logits
+from aboutness.models import best_device, head_outputs, load_classifier, load_meta, load_tokenizer, predict_logits
 from aboutness.params import load_params, stage, write_json
 from aboutness.schema import InputError
 
@@ -45,7 +45,7 @@ def teacher_logits(model_dir: Path, batch_size: int, int8_on_cpu: bool,
             raise InputError(f"distill.score_int8 needs ONNX Runtime: pip install 'aboutness[onnx]' ({e})") from None
         scorer = OnnxScorer(export_onnx(model_dir, workdir / "teacher_int8", int8=True).parent, threads=torch.get_num_threads())
         return (lambda df: scorer.logits(df, batch_size)), "onnxruntime int8"
-    model = load_classifier(model_dir, 1 if meta["head"] == "msetarget" else 3).to(device)
+    model = load_classifier(model_dir, head_outputs(meta)).to(device)
     tokenizer = load_tokenizer(model_dir)
     return (lambda df: predict_logits(model, tokenizer, df, meta["text"], batch_size=batch_size)), str(device)
 
