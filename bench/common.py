@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -74,6 +75,50 @@ def machine() -> str:
 
     import torch
 
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    info = open("/proc/cpuinfo").read().splitlines()
+    cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), "?")
+    flags = set(next((line.split(":", 1)[1].split() for line in info if line.startswith("flags")), []))
+    # int8 and bf16 speed on CPU hang on these: without VNNI int8 dot products take three instructions
+    isa = ", ".join(f"{'' if f in flags else 'no '}{f}" for f in ("avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16"))
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return f"{cpu}, {torch.get_num_threads()} threads, {gpu}; torch {torch.__version__}, python {platform.python_version()}"
+    return (f"{cpu} ({isa}), {torch.get_num_threads()} threads, {gpu}; torch {torch.__version__}, "
+            f"python {platform.python_version()}")
+
+
+def model_gflop(model, lengths: list[int]) -> float:
+    """Forward FLOPs of a BERT encoder over the given token counts (matmuls only)."""
+    h, layers = model.config.hidden_size, model.config.num_hidden_layers
+    inter = model.config.intermediate_size
+    per_token = layers * (2 * 4 * h * h + 2 * 2 * h * inter)
+    attention = sum(layers * 2 * 2 * t * t * h for t in lengths)
+    return (per_token * sum(lengths) + attention) / 1e9
+
+
+def onnx_matmul_gops(m: int, k: int, n: int, threads: int, repeats: int = 10) -> tuple[float, float]:
+    """GOP/s of one (m x k) @ (k x n) matmul in ONNX Runtime on CPU: fp32 MatMul, and int8 MatMulInteger
+    (uint8 activations, int8 weights, as the int8 exports run them). The ceilings the exports work under."""
+    import numpy as np
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(0)
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    out = []
+    for node, a, w, out_type in (
+        ("MatMul", rng.standard_normal((m, k), dtype=np.float32), rng.standard_normal((k, n), dtype=np.float32), TensorProto.FLOAT),
+        ("MatMulInteger", rng.integers(0, 255, (m, k), dtype=np.uint8), rng.integers(-127, 127, (k, n), dtype=np.int8), TensorProto.INT32),
+    ):
+        graph = helper.make_graph([helper.make_node(node, ["a", "w"], ["y"])], "g",
+                                  [helper.make_tensor_value_info("a", helper.np_dtype_to_tensor_dtype(a.dtype), [m, k])],
+                                  [helper.make_tensor_value_info("y", out_type, [m, n])], [numpy_helper.from_array(w, "w")])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+        session = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+        session.run(None, {"a": a})
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            session.run(None, {"a": a})
+            times.append(time.perf_counter() - start)
+        out.append(2 * m * k * n / statistics.median(times) / 1e9)
+    return out[0], out[1]

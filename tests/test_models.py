@@ -11,6 +11,7 @@ from aboutness.models import (
     load_tokenizer,
     predict_logits,
     save_meta,
+    scoring_batch_size,
     truncate_layers,
 )
 from aboutness.schema import InputError
@@ -115,6 +116,18 @@ def test_scoring_in_chunks_and_loader_workers_matches_row_by_row(tiny_bert):
     np.testing.assert_allclose(sorted_batches, alone, atol=1e-5)
     np.testing.assert_allclose(workers, alone, atol=1e-5)
     assert predict_logits(model, tok, df.head(0), TEXT).shape == (0, 3)
+    # "auto" on CPU: 3,072 tokens a batch, so 76 pairs of seq_len 40; the whole frame fits one batch
+    np.testing.assert_allclose(predict_logits(model, tok, df, TEXT, batch_size="auto"), alone, atol=1e-5)
+
+
+def test_auto_batch_size_is_a_token_budget_and_bad_settings_name_the_param():
+    cpu, gpu = torch.device("cpu"), torch.device("cuda")
+    assert scoring_batch_size("auto", cpu, 192) == 16 and scoring_batch_size("auto", cpu, 64) == 48
+    assert scoring_batch_size("auto", gpu, 192) == 2048 and scoring_batch_size("auto", cpu, 10_000) == 1
+    assert scoring_batch_size(5, gpu, 192) == 5
+    for bad in (0, -3, "big", 2.5, True, None):
+        with pytest.raises(InputError, match=r"eval\.batch_size: expected a positive integer or 'auto'"):
+            scoring_batch_size(bad, cpu, 192, "eval.batch_size")
 
 
 def test_pickle_only_directory_is_refused(tmp_path):

@@ -9,6 +9,15 @@ from pathlib import Path
 from aboutness.schema import InputError
 
 
+def batch_size_arg(value: str) -> int | str:
+    if value == "auto":
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or 'auto', got {value!r}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="aboutness", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -22,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     pred.add_argument("--model", type=Path, required=True)
     pred.add_argument("--input", type=Path, required=True)
     pred.add_argument("--output", type=Path, required=True)
-    pred.add_argument("--batch-size", type=int, default=64)
+    pred.add_argument("--batch-size", type=batch_size_arg, default="auto",
+                      help="pairs per batch, or auto (default): 16 pairs of 192 tokens on CPU, 2048 on a GPU, scaled by seq_len")
     pred.add_argument("--chunk-rows", type=int, default=4096, help="rows read and scored at a time (streamed)")
     exp = sub.add_parser("export", help="export a saved model to ONNX for ONNX Runtime")
     exp.add_argument("--onnx", action="store_true", required=True, help="export format (ONNX is the one there is)")

@@ -12,7 +12,16 @@ import pandas as pd
 
 from aboutness.baselines import baseline_predictions
 from aboutness.metrics import bootstrap_intervals, classification_metrics
-from aboutness.models import best_device, head_outputs, load_classifier, load_meta, load_tokenizer, predict_logits, score_frame
+from aboutness.models import (
+    best_device,
+    head_outputs,
+    load_classifier,
+    load_meta,
+    load_tokenizer,
+    predict_logits,
+    score_frame,
+    scoring_batch_size,
+)
 from aboutness.params import load_params, stage, write_json, write_parquet
 from aboutness.plots import write_plot_data, write_pngs
 
@@ -73,6 +82,7 @@ def evaluate_model(path: Path, sets: dict[str, pd.DataFrame], cfg: dict, seed: i
 def main() -> None:
     params = load_params()
     cfg, seed = params["eval"], params["seed"]
+    scoring_batch_size(cfg["batch_size"], best_device(), 1, "eval.batch_size")  # a bad value fails before any model loads
     sets = eval_sets()
     results, test_preds = {}, {}
     for name, path in MODELS.items():

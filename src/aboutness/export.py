@@ -9,7 +9,15 @@ import numpy as np
 import pandas as pd
 import torch
 
-from aboutness.models import META, ScoringChunks, head_outputs, load_classifier, load_meta, load_tokenizer
+from aboutness.models import (
+    META,
+    ScoringChunks,
+    head_outputs,
+    load_classifier,
+    load_meta,
+    load_tokenizer,
+    scoring_batch_size,
+)
 from aboutness.schema import InputError
 
 ONNX_FILE = "model.onnx"
@@ -68,8 +76,9 @@ class OnnxScorer:
         self.meta = load_meta(onnx_dir)
         self.tok = load_tokenizer(onnx_dir)
 
-    def logits(self, df: pd.DataFrame, batch_size: int = 64) -> np.ndarray:
-        """Raw outputs in row order; batches are built exactly as for the PyTorch scorer."""
+    def logits(self, df: pd.DataFrame, batch_size: int | str = "auto") -> np.ndarray:
+        """Raw outputs in row order; batches are built exactly as for the PyTorch scorer on CPU."""
+        batch_size = scoring_batch_size(batch_size, torch.device("cpu"), self.meta["text"]["seq_len"])
         chunks = ScoringChunks(self.tok, df, self.meta["text"], batch_size, len(df))
         out = np.zeros((len(df), self.session.get_outputs()[0].shape[1]), dtype=np.float32)
         for i in range(len(chunks)):

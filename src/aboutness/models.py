@@ -188,6 +188,20 @@ class ScoringChunks(torch.utils.data.Dataset):
         return batches
 
 
+# Tokens per inference batch for batch size "auto", measured fastest (BENCHMARKS.md): on a CPU small
+# batches whose activations stay in cache (16 teacher pairs of 192 tokens), on a GPU large ones (2048).
+AUTO_BATCH_TOKENS = {"cpu": 16 * 192, "cuda": 2048 * 192}
+
+
+def scoring_batch_size(setting: int | str, device: torch.device, seq_len: int, name: str = "batch size") -> int:
+    """Pairs per inference batch: `setting`, or for "auto" a token budget for this kind of device."""
+    if setting == "auto":
+        return max(1, AUTO_BATCH_TOKENS.get(device.type, AUTO_BATCH_TOKENS["cpu"]) // seq_len)
+    if isinstance(setting, bool) or not isinstance(setting, int) or setting < 1:
+        raise InputError(f"{name}: expected a positive integer or 'auto', got {setting!r}")
+    return setting
+
+
 def scoring_workers(device: torch.device) -> int:
     """Tokenising processes beside the GPU; none on CPU, where the model needs every core."""
     return 0 if device.type != "cuda" else max(1, min(15, (os.cpu_count() or 2) - 1))
@@ -199,11 +213,12 @@ def _one_thread_tokenizer(_: int) -> None:
 
 
 @torch.inference_mode()
-def predict_logits(model: PreTrainedModel, tokenizer, df: pd.DataFrame, text_cfg: dict, batch_size: int = 64,
+def predict_logits(model: PreTrainedModel, tokenizer, df: pd.DataFrame, text_cfg: dict, batch_size: int | str = "auto",
                    progress: bool = False, workers: int | None = None, chunk_rows: int = 4096) -> np.ndarray:
     """Raw model outputs for every row, in row order."""
     device = next(model.parameters()).device
     model.eval()
+    batch_size = scoring_batch_size(batch_size, device, text_cfg["seq_len"])
     workers = scoring_workers(device) if workers is None else workers
     chunks = ScoringChunks(tokenizer, df, text_cfg, batch_size, chunk_rows if workers else len(df))
     loader = torch.utils.data.DataLoader(chunks, batch_size=None, num_workers=workers, pin_memory=device.type == "cuda",

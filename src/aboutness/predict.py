@@ -83,7 +83,7 @@ class Writer:
             self.parquet.close()
 
 
-def predict_file(model_dir: Path, input_path: Path, output_path: Path, batch_size: int = 64,
+def predict_file(model_dir: Path, input_path: Path, output_path: Path, batch_size: int | str = "auto",
                  chunk_rows: int = 4096) -> dict[str, int]:
     """Score every valid row; invalid rows go to `<output>.rejected.tsv` with reasons."""
     chunks = read_chunks(input_path, chunk_rows)

@@ -18,7 +18,15 @@ import pyarrow.parquet as pq
 import torch
 from tqdm.auto import tqdm
 
-from aboutness.models import best_device, head_outputs, load_classifier, load_meta, load_tokenizer, predict_logits
+from aboutness.models import (
+    best_device,
+    head_outputs,
+    load_classifier,
+    load_meta,
+    load_tokenizer,
+    predict_logits,
+    scoring_batch_size,
+)
 from aboutness.params import load_params, stage, write_json
 from aboutness.schema import InputError
 
@@ -32,12 +40,13 @@ def scored_path(name: str) -> Path:
     return POOLS / f"{name}_scored.parquet"
 
 
-def teacher_logits(model_dir: Path, batch_size: int, int8_on_cpu: bool,
+def teacher_logits(model_dir: Path, batch_size: int | str, int8_on_cpu: bool,
                    workdir: Path) -> tuple[Callable[[pd.DataFrame], np.ndarray], str]:
     """The teacher as a function from rows to logits, and what runs it: PyTorch (bf16 on a GPU), or on
     CPU, if asked, an int8 ONNX Runtime export written to `workdir` (1.7x faster, see BENCHMARKS.md)."""
     meta = load_meta(model_dir)
     device = best_device()
+    batch_size = scoring_batch_size(batch_size, device, meta["text"]["seq_len"], "distill.score_batch_size")
     if int8_on_cpu and device.type == "cpu":
         try:
             from aboutness.export import OnnxScorer, export_onnx
