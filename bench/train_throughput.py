@@ -5,7 +5,10 @@ at random. Ours pads per batch (DataCollatorWithPadding) and groups pairs of sim
 length. Same model, data, seq_len, batch size and number of steps; medians of --repeats
 alternating runs.
 
-    python bench/train_throughput.py [--steps 20] [--repeats 3] [--student]
+Length grouping sorts "megabatches" of 50 batches longest first, so fewer steps than 50
+would time only ours's longest pairs: the default is one whole megabatch.
+
+    python bench/train_throughput.py [--steps 50] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -19,22 +22,23 @@ from common import machine, ours_or_run_glue, ratio_table, train_pairs
 from aboutness.models import load_classifier, load_tokenizer, truncate_layers
 
 
-def run(df, text_cfg, layers, batch_size, steps, ours: bool, seed: int = 0) -> float:
-    """Pairs per second over `steps` optimizer steps."""
+def run(df, text_cfg, layers, batch_size, steps, ours: bool, seed: int = 0) -> tuple[float, float]:
+    """Pairs per second over `steps` optimizer steps, and the mean width (tokens per pair) of those batches."""
     torch.manual_seed(seed)
     model = load_classifier("default", 3)
     if layers:
         truncate_layers(model, layers)
     trainer = ours_or_run_glue(model, load_tokenizer("default"), df, text_cfg, batch_size, steps, ours,
                                workers=4 if torch.cuda.is_available() else 0, seed=seed)
+    widths = [b["input_ids"].shape[1] for _, b in zip(range(steps), trainer.get_train_dataloader())]
     start = time.perf_counter()
     trainer.train()
-    return steps * batch_size / (time.perf_counter() - start)
+    return steps * batch_size / (time.perf_counter() - start), sum(widths) / len(widths)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--steps", type=int, default=50, help="optimizer steps per run; keep it a multiple of 50")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--pairs", type=int, default=None, help="rows of train data to use (default: all)")
@@ -50,9 +54,12 @@ def main() -> None:
     for name, text_cfg, layers in cases:
         ours, base = [], []
         for _ in range(args.repeats):
-            ours.append(run(df, text_cfg, layers, args.batch_size, args.steps, ours=True))
-            base.append(run(df, text_cfg, layers, args.batch_size, args.steps, ours=False))
-            print(f"{name}: ours {ours[-1]:.1f}, run_glue default {base[-1]:.1f} pairs/s", flush=True)
+            (rate, width), (base_rate, base_width) = (run(df, text_cfg, layers, args.batch_size, args.steps, ours=side)
+                                                      for side in (True, False))
+            ours.append(rate)
+            base.append(base_rate)
+            print(f"{name}: ours {rate:.1f} pairs/s at {width:.0f} tokens a pair, run_glue default {base_rate:.1f} "
+                  f"at {base_width:.0f}", flush=True)
         rows.append((name, ours, base))
     print(f"\nTraining throughput, batch {args.batch_size}, {args.steps} steps; {machine()}\n")
     print(ratio_table(rows, "pairs/s", "ours", "run_glue default"))
