@@ -31,8 +31,8 @@ def repeat_rows(df: pd.DataFrame, n: int) -> pd.DataFrame:
 def ours_or_run_glue(model, tok, df: pd.DataFrame, text_cfg: dict, batch_size: int, steps: int, ours: bool,
                      workers: int = 0, seed: int = 0):
     """A Trainer for `steps` steps. Ours: our training path (dynamic padding, length grouping, bf16
-    on a GPU, loader workers, no per-step loss read-back). Baseline: run_glue.py's defaults (pad to
-    max length, fp32, random order, no loader workers)."""
+    on a GPU, loader workers, no per-step loss read-back, our optimizer). Baseline: run_glue.py's
+    defaults (pad to max length, fp32, random order, no loader workers, the Trainer's optimizer)."""
     import torch
     from transformers import TrainingArguments, default_data_collator
 
@@ -57,8 +57,10 @@ def ours_or_run_glue(model, tok, df: pd.DataFrame, text_cfg: dict, batch_size: i
         logging_nan_inf_filter=not ours,  # ours: as in aboutness.training.training_args
     )
     dataset = PairDataset(enc, targets(df["label"], {"head": "onetarget"}))
+    # run_glue.py leaves the optimizer to the Trainer (fused AdamW with torch >= 2.8)
+    optimizer = head_optimizer(model, 1e-4, 0.01, 1) if ours else None
     return PairTrainer(model=model, args=args, train_dataset=dataset, data_collator=data_collator,
-                       optimizers=(head_optimizer(model, 1e-4, 0.01, 1), None), head="onetarget")
+                       optimizers=(optimizer, None), head="onetarget")
 
 
 def ratio_table(rows: list[tuple[str, list[float], list[float]]], unit: str, ours: str = "ours", base: str = "baseline") -> str:

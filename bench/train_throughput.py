@@ -5,10 +5,11 @@ at random. Ours pads per batch (DataCollatorWithPadding) and groups pairs of sim
 length. Same model, data, seq_len, batch size and number of steps; medians of --repeats
 alternating runs.
 
-Length grouping sorts "megabatches" of 50 batches longest first, so fewer steps than 50
-would time only ours's longest pairs: the default is one whole megabatch.
+Length grouping sorts "megabatches" of up to 50 batches (fewer on small data) longest
+first, so a run cut inside one would time only ours's longest pairs: by default each run
+is one whole megabatch, and each repeat starts from another seed, so another megabatch.
 
-    python bench/train_throughput.py [--steps 50] [--repeats 3]
+    python bench/train_throughput.py [--steps N] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -38,12 +39,14 @@ def run(df, text_cfg, layers, batch_size, steps, ours: bool, seed: int = 0) -> t
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=50, help="optimizer steps per run; keep it a multiple of 50")
+    ap.add_argument("--steps", type=int, help="optimizer steps per run (default: one length-grouping megabatch)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--pairs", type=int, default=None, help="rows of train data to use (default: all)")
     args = ap.parse_args()
     df = train_pairs(args.pairs)
+    # the Trainer's megabatch: 50 batches, or fewer so that the data holds at least four
+    steps = args.steps or max(1, min(len(df) // (args.batch_size * 4), 50))
     cases = [
         ("teacher, 6 layers, title+url+body, seq_len 192",
          {"card_fields": ["title", "subtitle", "main_type", "definition"], "doc_fields": ["title", "url", "body"], "seq_len": 192}, None),
@@ -53,15 +56,15 @@ def main() -> None:
     rows = []
     for name, text_cfg, layers in cases:
         ours, base = [], []
-        for _ in range(args.repeats):
-            (rate, width), (base_rate, base_width) = (run(df, text_cfg, layers, args.batch_size, args.steps, ours=side)
+        for seed in range(args.repeats):
+            (rate, width), (base_rate, base_width) = (run(df, text_cfg, layers, args.batch_size, steps, side, seed)
                                                       for side in (True, False))
             ours.append(rate)
             base.append(base_rate)
             print(f"{name}: ours {rate:.1f} pairs/s at {width:.0f} tokens a pair, run_glue default {base_rate:.1f} "
                   f"at {base_width:.0f}", flush=True)
         rows.append((name, ours, base))
-    print(f"\nTraining throughput, batch {args.batch_size}, {args.steps} steps; {machine()}\n")
+    print(f"\nTraining throughput, batch {args.batch_size}, {steps} steps; {machine()}\n")
     print(ratio_table(rows, "pairs/s", "ours", "run_glue default"))
 
 

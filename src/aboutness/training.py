@@ -69,7 +69,7 @@ def head_optimizer(model: torch.nn.Module, lr: float, weight_decay: float, head_
     return torch.optim.AdamW([
         {"params": params, "lr": lr * (head_lr_mult if is_head else 1.0), "weight_decay": 0.0 if no_decay else weight_decay}
         for (is_head, no_decay), params in sorted(groups.items())
-    ], lr=lr, fused=torch.cuda.is_available() or None)
+    ], lr=lr, fused=True)  # one kernel per step: on CPU 22 ms against 122 ms for the default (BENCHMARKS.md)
 
 
 def class_metrics(eval_pred) -> dict[str, float]:
