@@ -112,7 +112,7 @@ def distill(params: dict) -> dict:
     trainer = PairTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=valid_ds,
                           data_collator=collator(tokenizer), head=head, loss=cfg["loss"], temperature=cfg["temperature"],
                           optimizers=(head_optimizer(model, m["lr"], m["weight_decay"], m["head_lr_mult"]), None))
-    inputs = tuple(scored_path(n) for n in cfg["pools"]) + (VALID, TEACHER / "model.safetensors")
+    inputs = tuple(scored_path(n) for n in cfg["pools"]) + (VALID, TEACHER / "model.safetensors", Path(__file__))
     resume = prepare_checkpoints(CKPT, fingerprint(m, cfg, params["seed"], files=inputs))
     if resume:
         print(f"distill: resuming from {resume}")

@@ -116,9 +116,10 @@ def training_args(out_dir: Path, cfg: dict, seed: int, n_train: int, best_metric
 
 
 def fingerprint(*parts: object, files: tuple[Path, ...] = ()) -> str:
-    """Hash of settings and input files, to tell whether old checkpoints belong to this run."""
+    """Hash of settings, input files and this training code, to tell whether old checkpoints belong to
+    this run: a checkpoint made by other code (another optimizer, say) must not be resumed."""
     h = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode())
-    for f in files:
+    for f in (Path(__file__), *files):
         h.update(Path(f).read_bytes())
     return h.hexdigest()[:16]
 
