@@ -43,7 +43,7 @@ def scored_path(name: str) -> Path:
 def teacher_logits(model_dir: Path, batch_size: int | str, int8_on_cpu: bool,
                    workdir: Path) -> tuple[Callable[[pd.DataFrame], np.ndarray], str]:
     """The teacher as a function from rows to logits, and what runs it: PyTorch (bf16 on a GPU), or on
-    CPU, if asked, an int8 ONNX Runtime export written to `workdir` (1.7x faster, see BENCHMARKS.md)."""
+    CPU, if asked, an int8 ONNX Runtime export written to `workdir` (1.6x faster, see BENCHMARKS.md)."""
     meta = load_meta(model_dir)
     device = best_device()
     batch_size = scoring_batch_size(batch_size, device, meta["text"]["seq_len"], "distill.score_batch_size")
