@@ -21,6 +21,7 @@ import torch
 from common import ROOT, machine, model_gflop, onnx_matmul_gops, ratio_table, train_pairs
 from transformers import pipeline
 
+from aboutness.cli import batch_size_arg
 from aboutness.models import (
     best_device,
     class_scores,
@@ -58,7 +59,7 @@ def main() -> None:
     ap.add_argument("--model", default=str(ROOT / "models/teacher"))
     ap.add_argument("--pairs", type=int, default=256)
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--batch-size", type=lambda v: v if v == "auto" else int(v), default="auto")
+    ap.add_argument("--batch-size", type=batch_size_arg, default="auto")
     args = ap.parse_args()
     df = train_pairs(args.pairs)
     meta = load_meta(args.model)
