@@ -1,3 +1,5 @@
+import types
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,6 +14,7 @@ from aboutness.models import (
     predict_logits,
     save_meta,
     scoring_batch_size,
+    set_attention_dropout,
     truncate_layers,
 )
 from aboutness.schema import InputError
@@ -47,7 +50,8 @@ def test_truncate_layers_keeps_exactly_k(tiny_bert):
 
 def test_trunc_init_copies_the_teachers_bottom_layers(tiny_bert, tmp_path):
     teacher = load_classifier(tiny_bert, 3)
-    student, _ = build_student({"model": {"init": "trunc", "layers": 2}, "teacher": {"allow_pickle": False}}, 1, teacher_dir=tiny_bert)
+    params = {"model": {"init": "trunc", "layers": 2, "attention_dropout": None}, "teacher": {"allow_pickle": False}}
+    student, _ = build_student(params, 1, teacher_dir=tiny_bert)
     assert len(student.bert.encoder.layer) == 2
     t_state, s_state = teacher.state_dict(), student.state_dict()
     copied = [k for k in s_state if k.startswith("bert.")]
@@ -58,11 +62,31 @@ def test_trunc_init_copies_the_teachers_bottom_layers(tiny_bert, tmp_path):
 
 
 def test_pretrained_init_and_bad_init(tiny_bert):
-    params = {"model": {"init": "pretrained", "layers": 1, "base": str(tiny_bert)}, "teacher": {"allow_pickle": False}}
+    params = {"model": {"init": "pretrained", "layers": 1, "base": str(tiny_bert), "attention_dropout": 0.0},
+              "teacher": {"allow_pickle": False}}
     student, _ = build_student(params, 3)
-    assert student.config.num_hidden_layers == 1
+    assert student.config.num_hidden_layers == 1 and student.config.attention_probs_dropout_prob == 0.0
     with pytest.raises(InputError, match="model.init"):
         build_student({"model": {"init": "random", "layers": 1}, "teacher": {"allow_pickle": False}}, 3)
+
+
+def test_attention_dropout_switches_off_only_the_dropout_on_attention(tiny_bert, capsys):
+    kept, off = load_classifier(tiny_bert, 3), load_classifier(tiny_bert, 3, attention_dropout=0.0)
+    assert kept.config.attention_probs_dropout_prob == 0.1  # BertConfig's own
+    assert off.config.attention_probs_dropout_prob == 0.0 and off.config.hidden_dropout_prob == 0.1
+    batch = load_tokenizer(tiny_bert)(["Mercury planet"] * 4, ["Mercury - Wikipedia"] * 4, return_tensors="pt")
+    for model in (kept, off):
+        model.train()
+        for name, module in model.named_modules():  # all other dropout off: only attention's can differ
+            if isinstance(module, torch.nn.Dropout) and not name.endswith("attention.self.dropout"):
+                module.p = 0.0
+    torch.manual_seed(0)
+    assert torch.equal(off(**batch).logits, off(**batch).logits)
+    assert not torch.equal(kept(**batch).logits, kept(**batch).logits)
+    with pytest.raises(InputError, match=r"attention_dropout: 1.5; expected a probability in \[0, 1\)"):
+        load_classifier(tiny_bert, 3, attention_dropout=1.5)
+    set_attention_dropout(types.SimpleNamespace(model_type="toy"), 0.0, tiny_bert)
+    assert "(toy) has none of attention_probs_dropout_prob, attention_dropout" in capsys.readouterr().out
 
 
 def test_a_few_steps_lower_the_loss(tiny_bert):

@@ -74,7 +74,7 @@ def build_student(params: dict, n_out: int, teacher_dir: Path = TEACHER):
         source = m["base"]
     else:
         raise InputError(f"params.yaml model.init: {m['init']!r}; expected trunc or pretrained")
-    model = load_classifier(source, n_out, params["teacher"]["allow_pickle"])
+    model = load_classifier(source, n_out, params["teacher"]["allow_pickle"], m["attention_dropout"])
     return truncate_layers(model, m["layers"]), load_tokenizer(source)
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 from torch import nn
 from tqdm.auto import tqdm
-from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel
+from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel
 
 from aboutness.schema import LABELS, InputError
 from aboutness.text import card_text, doc_text
@@ -47,18 +47,40 @@ def check_weights(path: Path, allow_pickle: bool) -> None:
         raise InputError(f"{path}: no model weights (*.safetensors) found")
 
 
-def load_classifier(path: str | Path, num_labels: int, allow_pickle: bool = False) -> PreTrainedModel:
-    """A sequence classifier from a local directory, with a head of `num_labels` outputs."""
+# where a config keeps the dropout on attention probabilities: BERT, RoBERTa, ELECTRA, DeBERTa...; DistilBERT
+ATTENTION_DROPOUT_KEYS = ("attention_probs_dropout_prob", "attention_dropout")
+
+
+def load_classifier(path: str | Path, num_labels: int, allow_pickle: bool = False,
+                    attention_dropout: float | None = None) -> PreTrainedModel:
+    """A sequence classifier from a local directory, with a head of `num_labels` outputs.
+    `attention_dropout` overrides the base's dropout on attention probabilities (None keeps it)."""
     path = resolve_base(path)
     check_weights(path, allow_pickle)
+    config = AutoConfig.from_pretrained(path, num_labels=num_labels, trust_remote_code=False, local_files_only=True)
+    if attention_dropout is not None:
+        set_attention_dropout(config, attention_dropout, path)
     model = AutoModelForSequenceClassification.from_pretrained(
-        path, num_labels=num_labels, trust_remote_code=False, use_safetensors=not allow_pickle,
+        path, config=config, trust_remote_code=False, use_safetensors=not allow_pickle,
         ignore_mismatched_sizes=True, local_files_only=True,
     )
     if num_labels == len(LABELS):
         model.config.id2label = dict(enumerate(LABELS))
         model.config.label2id = {lab: i for i, lab in enumerate(LABELS)}
     return model
+
+
+def set_attention_dropout(config: Any, p: float, path: Path) -> None:
+    """With no dropout on attention probabilities PyTorch's fused SDPA kernel can train the model; with
+    dropout it falls back to plain matmuls and softmax plus a large random mask (BENCHMARKS.md)."""
+    if not 0.0 <= p < 1.0:
+        raise InputError(f"attention_dropout: {p!r}; expected a probability in [0, 1), or null to keep the base's")
+    keys = [k for k in ATTENTION_DROPOUT_KEYS if hasattr(config, k)]
+    if not keys:
+        print(f"warning: {path}: its config ({config.model_type}) has none of {', '.join(ATTENTION_DROPOUT_KEYS)}; "
+              "keeping its own attention dropout")
+    for key in keys:
+        setattr(config, key, float(p))
 
 
 def head_outputs(meta: dict) -> int:

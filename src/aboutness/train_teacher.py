@@ -71,7 +71,7 @@ def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
     train, valid = pd.read_parquet(TRAIN), pd.read_parquet(VALID)
     set_seed(params["seed"])  # the new head's random init must come from params.yaml too
     n_out = 1 if cfg["head"] == "msetarget" else len(LABELS)
-    model = load_classifier(cfg["base"], n_out, cfg["allow_pickle"])
+    model = load_classifier(cfg["base"], n_out, cfg["allow_pickle"], cfg["attention_dropout"])
     tokenizer = load_tokenizer(cfg["base"])
     if cfg["layers"] and not cfg["truncate_after"]:
         truncate_layers(model, cfg["layers"])
