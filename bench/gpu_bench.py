@@ -3,7 +3,8 @@
 1. bf16 autocast against fp32: the probabilities must agree.
 2. Pool scoring end to end (tokenisation included): ours against pipeline() fp32.
 3. Teacher training: our Trainer path (bf16, length grouping, dynamic padding, loader
-   workers) against run_glue.py defaults (fp32, pad to max length, random order).
+   workers, params.yaml's attention dropout) against run_glue.py defaults (fp32, pad to
+   max length, random order, the model's own dropout).
 
 The weights are the default model's when MODEL_DIR holds them; otherwise a randomly
 initialised BERT of the same shape (6 layers, 384 hidden): throughput depends on shape,
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 import torch
-from common import machine, ours_or_run_glue, repeat_rows
+from common import ROOT, machine, ours_or_run_glue, repeat_rows
 from tabulate import tabulate
 from transformers import BertConfig, BertForSequenceClassification, TrainerCallback, pipeline
 
@@ -34,6 +35,7 @@ from aboutness.models import (
     predict_logits,
     scoring_workers,
 )
+from aboutness.params import load_params
 from aboutness.text import card_text, doc_text
 
 TEXT = {"card_fields": ["title", "subtitle", "main_type", "definition"], "doc_fields": ["title", "url", "body"], "seq_len": 192}
@@ -98,7 +100,7 @@ def bare_steps(model, optimizer, batches: list[dict], cuda: bool) -> float:
 
 def train_rate(path: Path, df: pd.DataFrame, batch: int, steps: int, ours: bool) -> float:
     torch.manual_seed(0)
-    model = load_classifier(path, 3)
+    model = load_classifier(path, 3, attention_dropout=load_params(ROOT / "params.yaml")["teacher"]["attention_dropout"] if ours else None)
     cuda = torch.cuda.is_available()
     skip = max(1, steps // 5)
     trainer = ours_or_run_glue(model, load_tokenizer(path), df, TEXT, batch, steps, ours, workers=8 if cuda else 0)
