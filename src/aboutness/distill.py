@@ -113,7 +113,7 @@ def distill(params: dict) -> dict:
                           data_collator=collator(tokenizer), head=head, loss=cfg["loss"], temperature=cfg["temperature"],
                           optimizers=(head_optimizer(model, m["lr"], m["weight_decay"], m["head_lr_mult"]), None))
     inputs = tuple(scored_path(n) for n in cfg["pools"]) + (VALID, TEACHER / "model.safetensors", Path(__file__))
-    resume = prepare_checkpoints(CKPT, fingerprint(m, cfg, params["seed"], files=inputs))
+    resume = prepare_checkpoints(CKPT, fingerprint(m, cfg, params["seed"], files=inputs), args)
     if resume:
         print(f"distill: resuming from {resume}")
     trainer.train(resume_from_checkpoint=resume)

@@ -85,7 +85,7 @@ def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
     trainer = PairTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=valid_ds,
                           data_collator=collator(tokenizer), compute_metrics=class_metrics if one else None,
                           optimizers=(optimizer, None), head=cfg["head"], loss="ce")
-    resume = prepare_checkpoints(ckpt, fingerprint(cfg, text_cfg, params["seed"], files=(TRAIN, VALID, Path(__file__))))
+    resume = prepare_checkpoints(ckpt, fingerprint(cfg, text_cfg, params["seed"], files=(TRAIN, VALID, Path(__file__))), args)
     if resume:
         print(f"train_teacher: resuming from {resume}")
     trainer.train(resume_from_checkpoint=resume)

@@ -124,21 +124,20 @@ def fingerprint(*parts: object, files: tuple[Path, ...] = ()) -> str:
     return h.hexdigest()[:16]
 
 
-def prepare_checkpoints(ckpt_dir: Path, run_id: str) -> str | None:
+def prepare_checkpoints(ckpt_dir: Path, run_id: str, args: TrainingArguments) -> str | None:
     """Last checkpoint to resume from when it was made by the same run, else a clean dir. Under
-    torchrun only rank 0 cleans up, while the others wait: two ranks deleting at once collide."""
-    if int(os.environ.get("RANK", "0")) == 0:
-        stamp = ckpt_dir / "run.json"
-        if ckpt_dir.exists() and (not stamp.exists() or json.loads(stamp.read_text()).get("run") != run_id):
-            shutil.rmtree(ckpt_dir)
-        ckpt_dir.mkdir(parents=True, exist_ok=True)
-        stamp.write_text(json.dumps({"run": run_id}) + "\n")
-        # A kill while a checkpoint is being written leaves it without trainer_state.json: drop it.
-        for partial in ckpt_dir.glob("checkpoint-*"):
-            if not _complete(partial):
-                shutil.rmtree(partial)
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        torch.distributed.barrier()
+    torchrun the main process cleans up while the others wait: two ranks deleting at once collide."""
+    with args.main_process_first(local=False, desc="checkpoint clean-up"):
+        if args.process_index == 0:
+            stamp = ckpt_dir / "run.json"
+            if ckpt_dir.exists() and (not stamp.exists() or json.loads(stamp.read_text()).get("run") != run_id):
+                shutil.rmtree(ckpt_dir)
+            ckpt_dir.mkdir(parents=True, exist_ok=True)
+            stamp.write_text(json.dumps({"run": run_id}) + "\n")
+            # A kill while a checkpoint is being written leaves it without trainer_state.json: drop it.
+            for partial in ckpt_dir.glob("checkpoint-*"):
+                if not _complete(partial):
+                    shutil.rmtree(partial)
     return get_last_checkpoint(str(ckpt_dir))
 
 
