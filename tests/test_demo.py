@@ -1,7 +1,9 @@
 import pandas as pd
 
-from aboutness import demo
+from aboutness import demo, web
 from aboutness.ingest import write_demo
+from aboutness.schema import canonical_url
+from aboutness.splits import split_labels
 
 
 def _articles(rows):
@@ -62,8 +64,75 @@ def test_demo_is_byte_identical_for_the_same_seed(tmp_path):
     write_demo(params, tmp_path / "a")
     write_demo(params, tmp_path / "b")
     files = sorted(p.name for p in (tmp_path / "a").iterdir())
-    assert files == ["corpus.parquet", "ecom.parquet", "labels.parquet", "pair_kinds.parquet", "prod_cards.parquet"]
+    assert files == ["corpus.parquet", "ecom.parquet", "elements.parquet", "labels.parquet", "pair_kinds.parquet",
+                     "prod_cards.parquet"]
     for name in files:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     write_demo({**params, "seed": 6}, tmp_path / "c")
     assert (tmp_path / "c" / "labels.parquet").read_bytes() != (tmp_path / "a" / "labels.parquet").read_bytes()
+
+
+def test_web_styles_carry_no_label_information():
+    """Every label class gets the same template mix: per style feature, a chi-square test of shares by
+    label finds nothing, and a classifier on the style features alone stays at chance."""
+    from scipy.stats import chi2_contingency
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import balanced_accuracy_score
+    from sklearn.model_selection import cross_val_predict
+
+    d = demo.build_demo(seed=4, n_cards=400, ecom_cards=10, junk_share=0.0)
+    kinds = d["pair_kinds"]
+    styles = [c for c in kinds.columns if c.startswith("style_")]
+    assert {"style_site", "style_placement", "style_case", "style_prefix"} <= set(styles)
+    for col in styles:
+        table = pd.crosstab(kinds[col], kinds["label"])
+        assert chi2_contingency(table).pvalue > 0.001, (col, table)
+    x = pd.get_dummies(kinds[styles].astype(str)).to_numpy(float)
+    pred = cross_val_predict(LogisticRegression(max_iter=1000), x, kinds["label"], cv=5)
+    assert balanced_accuracy_score(kinds["label"], pred) < 0.40  # chance is 1/3
+    # the templates are at work: most about pages no longer have the bare page title
+    about = kinds["label"] == "about"
+    labels = pd.concat([d["labels"], d["ecom"]])
+    assert (labels.loc[labels["label"] == "about", "doc_title"] != labels.loc[labels["label"] == "about", "card_title"]).mean() > 0.8
+    assert kinds.loc[about, "style_site"].nunique() == len(web.SITES)
+
+
+def test_style_titles_and_urls():
+    style = web.Style(web.SITES[4], drop_disambiguation=True, section="Overview", prefix=None, separator=" | ",
+                      placement="suffix", case="upper")
+    assert style.title("Mercury (planet)") == "MERCURY: Overview | The Daily Ledger"
+    assert web.Style(web.SITES[0], False, None, "What is {}?", " - ", "prefix", "as_is").title("Mercury (planet)") == \
+        "Wikipedia - What is Mercury (planet)?"
+    urls = {s.url("Mercury (planet)", 7) for s in web.SITES}
+    assert len(urls) == len(web.SITES) and all(canonical_url(u) == u for u in urls)
+
+
+def test_demo_draws_each_cards_documents_from_its_own_side_of_the_test_boundary():
+    fractions = {"train": 0.45, "valid": 0.10, "test": 0.45}
+    d = demo.build_demo(seed=3, n_cards=150, ecom_cards=5, junk_share=0.0, fractions=fractions)
+    labels = pd.concat([d["labels"], d["ecom"]], ignore_index=True)
+    test = labels[split_labels(labels, "card", fractions, seed=3) == "test"]
+    rest = labels[~labels["card_id"].isin(test["card_id"])]
+    assert len(test) and len(rest) and not rest["doc_url"].isin(test["doc_url"]).any()
+    # without the split, cards share documents across the boundary, which the leakage guard then drops
+    d = demo.build_demo(seed=3, n_cards=150, ecom_cards=5, junk_share=0.0)
+    labels = pd.concat([d["labels"], d["ecom"]], ignore_index=True)
+    test = labels[split_labels(labels, "card", fractions, seed=3) == "test"]
+    assert labels[~labels["card_id"].isin(test["card_id"])]["doc_url"].isin(test["doc_url"]).any()
+
+
+def test_elements_set_follows_its_rules():
+    from aboutness.elements import build_elements, names_in
+
+    df = build_elements(seed=1)
+    assert df["card_id"].nunique() == 118 and df["card_id"].str.startswith("elem:").all()
+    counts = df.groupby("card_id")["label"].value_counts().unstack(fill_value=0)
+    assert (counts["about"] == 1).all() and (counts["not_about"] == 3).all() and counts["mention"].sum() > 50
+    names = df["card_title"].unique().tolist()
+    for _, row in df.iterrows():
+        inside = row["card_title"] in names_in(row["doc_body"], names)
+        assert inside == (row["label"] == "mention") or row["label"] == "about"
+        assert (row["card_title"] in row["doc_title"]) == (row["label"] == "about")
+    assert not df["doc_title"].str.startswith(tuple(names)).any()   # the name stands inside a longer title
+    assert not (df["doc_body"].str.contains("Colourless, odourless gaseous chemical element", regex=False)
+                & (df["card_title"] == "Hydrogen") & (df["label"] == "about")).any()

@@ -32,6 +32,12 @@ def test_repro_builds_data_and_is_leak_free(repo):
     assert ing["rows_in"] == ing["rows_kept"] + ing["rows_quarantined"]
     prod = pd.read_parquet(repo / "data/pools/eval/prod_cards.parquet")
     assert set(prod["card_id"]) == set(test["card_id"])
+    # the demo draws each card's documents from its own side of the split: the guard has nothing to drop
+    assert m["leaks_removed"]["train"] == 0 and m["sizes"]["train"] > m["sizes"]["test"] * 0.8
+    elements = pd.read_parquet(repo / "data/pools/eval/elements.parquet")   # out of domain: cards of its own
+    assert m["eval_sets"]["elements"] == len(elements) > 500
+    for name in ("train", "valid", "runtime", "url_try"):
+        assert not pools[name]["doc_url"].isin(elements["doc_url"]).any(), name
     shown = run([dvc(), "metrics", "show", "--json"], repo).stdout
     assert "pool_overlap_jaccard" in shown and "rows_kept" in shown
 

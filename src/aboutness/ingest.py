@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from aboutness import demo
+from aboutness.elements import build_elements
 from aboutness.params import load_params, stage, write_json, write_parquet, write_quarantine
 from aboutness.schema import REJECT_REASONS, InputError, expand_paths, load_labels, reason_counts
 
@@ -17,12 +18,17 @@ METRICS = Path("metrics/ingest.json")
 
 
 def uses_demo(params: dict) -> bool:
-    return "demo" in (params["ingest"]["labels"], params["ecom"]["labels"], params["pools"]["corpus"])
+    eval_sets = (params.get("eval", {}).get("sets") or {}).values()
+    return "demo" in (params["ingest"]["labels"], params["ecom"]["labels"], params["pools"]["corpus"], *eval_sets)
 
 
 def write_demo(params: dict, out_dir: Path = DEMO_DIR) -> None:
     cfg = params["ingest"]
-    files = demo.build_demo(params["seed"], cfg["demo_cards"], cfg["demo_ecom_cards"], cfg["demo_junk_share"])
+    pools = params.get("pools", {})
+    # the demo draws each card's documents from its own side of build_pools' card split (docs/data.md)
+    fractions = pools.get("fractions") if pools.get("split") == "card" else None
+    files = demo.build_demo(params["seed"], cfg["demo_cards"], cfg["demo_ecom_cards"], cfg["demo_junk_share"], fractions)
+    files["elements"] = build_elements(params["seed"])  # the out-of-domain eval set (eval.sets: elements: demo)
     for name, df in files.items():
         write_parquet(df, out_dir / f"{name}.parquet")
 
