@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score, f1_score, precision_score
 
+from aboutness.baselines import BASELINES
 from aboutness.metrics import bootstrap_intervals, classification_metrics, paired_bootstrap
 
 
@@ -61,6 +62,13 @@ def test_evaluate_outputs_recompute_with_sklearn(trained_repo):
     assert teacher["accuracy_ci_low"] <= teacher["accuracy"] <= teacher["accuracy_ci_high"]
     assert "prod_cards_accuracy" in teacher and (trained_repo / "data/eval/student_prod_cards.parquet").exists()
     base = json.loads((trained_repo / "metrics/baselines.json").read_text())
-    assert set(base) == {"majority", "title_equals", "title_starts", "tfidf_logreg"}
+    assert set(base) == set(BASELINES) and "elements_vital_f1" in base["name_in_title"]
+    # vital metrics follow the teacher's threshold fitted on valid; the 3 classes keep argmax
+    meta = json.loads((trained_repo / "models/teacher/aboutness.json").read_text())
+    assert 0 < meta["vital_threshold"] < 1
+    assert preds["vital"].tolist() == (preds["p_about"] >= meta["vital_threshold"]).tolist()
+    assert teacher["vital_f1"] == pytest.approx(f1_score(preds["gold"] == "about", preds["vital"]))
+    ood = pd.read_parquet(trained_repo / "data/eval/teacher_elements.parquet")
+    assert len(ood) > 500 and ood["card_id"].str.startswith("elem:").all() and "elements_vital_f1" in teacher
     for png in ("confusion.png", "vital_pr.png", "training_curves.png"):
         assert (trained_repo / "metrics/plots" / png).read_bytes()[:4] == b"\x89PNG"

@@ -183,3 +183,15 @@ def test_distillation_brings_student_towards_teacher(tiny_bert):
         opt.step()
         opt.zero_grad()
     assert gap() < 0.5 * start
+
+
+def test_balanced_class_weights_give_every_class_the_same_total_weight():
+    from aboutness.train_teacher import row_weights
+
+    train = pd.DataFrame({"label": ["about"] * 2 + ["mention"] * 3 + ["not_about"] * 7, "weight": [1.0] * 11 + [3.0]})
+    w = row_weights(train, "balanced")
+    totals = pd.Series(w / train["weight"]).groupby(train["label"]).sum()
+    assert np.allclose(totals, 4.0) and w[-1] == pytest.approx(3 * 12 / (3 * 7))
+    assert (row_weights(train, None) == train["weight"]).all()
+    with pytest.raises(InputError, match="teacher.class_weight"):
+        row_weights(train, "inverse")

@@ -56,7 +56,7 @@ def test_predict_round_trips_and_matches_evaluate(trained_repo, tmp_path):
     np.testing.assert_allclose(probs.sum(1), 1, atol=1e-5)
     evaluated = pd.read_parquet(trained_repo / "data/eval/teacher_test.parquet").head(40)
     np.testing.assert_allclose(scored["p_about"], evaluated["p_about"], atol=1e-5)
-    assert (scored["predicted"] == evaluated["predicted"]).all()
+    assert (scored["predicted"] == evaluated["predicted"]).all() and (scored["vital"] == evaluated["vital"]).all()
     rejected = pd.read_csv(str(out) + ".rejected.tsv", sep="\t")
     assert rejected[["_row", "reason"]].values.tolist() == [[41, "invalid_url"]]
     big = tmp_path / "scored_big.parquet"

@@ -9,6 +9,7 @@ import pandas as pd
 from sklearn.metrics import f1_score
 from transformers import set_seed
 
+from aboutness.metrics import best_vital_threshold
 from aboutness.models import (
     PairDataset,
     class_scores,
@@ -76,13 +77,6 @@ def build_student(params: dict, n_out: int, teacher_dir: Path = TEACHER):
         raise InputError(f"params.yaml model.init: {m['init']!r}; expected trunc or pretrained")
     model = load_classifier(source, n_out, params["teacher"]["allow_pickle"], m["attention_dropout"])
     return truncate_layers(model, m["layers"]), load_tokenizer(source)
-
-
-def best_vital_threshold(p: np.ndarray, gold: np.ndarray) -> float:
-    """The P(about) cut with the best vital F1 on valid."""
-    cands = np.unique(np.quantile(p, np.linspace(0.01, 0.99, 99)))
-    scores = [f1_score(gold == "about", p >= t, zero_division=0) for t in cands]
-    return float(cands[int(np.argmax(scores))])
 
 
 def distill(params: dict) -> dict:

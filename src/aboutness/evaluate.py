@@ -40,17 +40,26 @@ def eval_sets() -> dict[str, pd.DataFrame]:
     return sets
 
 
-def score_metrics(gold: pd.Series, pred: np.ndarray, groups: pd.Series, cards: pd.Series, rounds: int, seed: int) -> dict:
-    """Flat metrics: per-class, vital, per-group accuracy and 95% card-bootstrap intervals."""
-    out = classification_metrics(gold, pred)
+def score_metrics(gold: pd.Series, pred: np.ndarray, groups: pd.Series, cards: pd.Series, rounds: int, seed: int,
+                  vital: np.ndarray | None = None) -> dict:
+    """Flat metrics: per-class (argmax `pred`), vital (the `vital` decision, default pred == about),
+    per-group accuracy and 95% card-bootstrap intervals."""
+    vital = pred == "about" if vital is None else np.asarray(vital, dtype=bool)
+    out = classification_metrics(gold, pred, vital)
     g = gold.to_numpy()
     for group, idx in sorted(groups.groupby(groups).indices.items()):
         out[f"accuracy_{group}"] = float((pred[idx] == g[idx]).mean())
-        out[f"vital_accuracy_{group}"] = float(((pred[idx] == "about") == (g[idx] == "about")).mean())
+        out[f"vital_accuracy_{group}"] = float((vital[idx] == (g[idx] == "about")).mean())
     out["accuracy_all"] = out["accuracy"]
-    for name, (lo, hi) in bootstrap_intervals(gold, pred, cards, rounds, seed).items():
+    for name, (lo, hi) in bootstrap_intervals(gold, pred, cards, rounds, seed, vital=vital).items():
         out[f"{name}_ci_low"], out[f"{name}_ci_high"] = lo, hi
     return out
+
+
+def prefixed(set_name: str, metrics: dict) -> dict:
+    """Metrics of the test split keep their names; another set's get its name in front."""
+    prefix = "" if set_name == "test" else f"{set_name}_"
+    return {prefix + k: v for k, v in metrics.items()}
 
 
 def prediction_frame(df: pd.DataFrame, logits: np.ndarray, meta: dict) -> pd.DataFrame:
@@ -65,10 +74,10 @@ def evaluate_model(path: Path, sets: dict[str, pd.DataFrame], cfg: dict, seed: i
     metrics, preds = {}, {}
     for name, df in sets.items():
         logits = predict_logits(model, tok, df, meta["text"], batch_size=cfg["batch_size"], progress=True)
-        preds[name] = prediction_frame(df, logits, meta)
-        m = score_metrics(df["label"], preds[name]["predicted"].to_numpy(), df["group"], df["card_id"], cfg["bootstrap"], seed)
-        prefix = "" if name == "test" else f"{name}_"
-        metrics |= {prefix + k: v for k, v in m.items()}
+        preds[name] = p = prediction_frame(df, logits, meta)
+        m = score_metrics(df["label"], p["predicted"].to_numpy(), df["group"], df["card_id"], cfg["bootstrap"], seed,
+                          vital=p["vital"].to_numpy())
+        metrics |= prefixed(name, m)
     metrics |= {"layers": meta["layers"], "parameters": int(sum(p.numel() for p in model.parameters()))}
     sample = sets["test"].head(cfg["speed_sample"])
     model.to("cpu")  # the speed metric is CPU pairs/s on every host, so runs on any machine compare
@@ -95,9 +104,12 @@ def main() -> None:
     results["student"]["vital_f1_share_of_teacher"] = s / t if t else 0.0
     for name, metrics in results.items():
         write_json(Path(f"metrics/{name}.json"), metrics)
-    test, train = sets["test"], pd.read_parquet(POOLS / "train.parquet")
-    baselines = {name: score_metrics(test["label"], pred, test["group"], test["card_id"], cfg["bootstrap"], seed)
-                 for name, pred in baseline_predictions(train, test, seed).items()}
+    train = pd.read_parquet(POOLS / "train.parquet")
+    baselines = {
+        name: {k: v for set_name, pred in preds.items() for k, v in prefixed(set_name, score_metrics(
+            sets[set_name]["label"], pred, sets[set_name]["group"], sets[set_name]["card_id"], cfg["bootstrap"], seed)).items()}
+        for name, preds in baseline_predictions(train, sets, seed).items()
+    }
     write_json(Path("metrics/baselines.json"), baselines)
     write_pngs(test_preds, CURVES)
     for name, m in {**results, **baselines}.items():

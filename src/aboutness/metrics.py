@@ -18,20 +18,25 @@ def macro_f1(gold: pd.Series | np.ndarray, pred: pd.Series | np.ndarray) -> floa
     return float(f1_score(gold, pred, labels=list(LABELS), average="macro", zero_division=0))
 
 
-def classification_metrics(gold: pd.Series | np.ndarray, pred: pd.Series | np.ndarray) -> dict[str, float]:
-    """Per-class precision/recall, accuracy, macro-F1 and the vital (about vs rest) scores."""
+def classification_metrics(gold: pd.Series | np.ndarray, pred: pd.Series | np.ndarray,
+                           vital: np.ndarray | None = None) -> dict[str, float]:
+    """Per-class precision/recall, accuracy and macro-F1 of the 3-class `pred`; the vital (about vs rest)
+    scores of the `vital` decision, which defaults to `pred == "about"`."""
     gold, pred = np.asarray(gold), np.asarray(pred)
+    vital = pred == "about" if vital is None else np.asarray(vital, dtype=bool)
     p, r, _, _ = precision_recall_fscore_support(gold, pred, labels=list(LABELS), zero_division=0)
     out = {f"{lab}_precision": float(x) for lab, x in zip(LABELS, p)}
     out |= {f"{lab}_recall": float(x) for lab, x in zip(LABELS, r)}
-    vp, vr, vf, _ = precision_recall_fscore_support(gold == "about", pred == "about", average="binary", zero_division=0)
+    vp, vr, vf, _ = precision_recall_fscore_support(gold == "about", vital, average="binary", zero_division=0)
     out |= {
         "accuracy": float(accuracy_score(gold, pred)),
         "macro_f1": macro_f1(gold, pred),
-        "vital_accuracy": float(accuracy_score(gold == "about", pred == "about")),
+        "vital_accuracy": float(accuracy_score(gold == "about", vital)),
         "vital_precision": float(vp),
         "vital_recall": float(vr),
         "vital_f1": float(vf),
+        # share of gold mentions that the vital decision calls about: related pages taken for the entity's own
+        "mentions_called_about": float(vital[gold == "mention"].mean()) if (gold == "mention").any() else 0.0,
     }
     return out
 
@@ -62,12 +67,29 @@ def resample_weights(n_cards: int, rounds: int, seed: int) -> np.ndarray:
     return rng.multinomial(n_cards, np.full(n_cards, 1 / n_cards), size=rounds).astype(float)
 
 
-def bootstrap_intervals(gold, pred, cards, rounds: int, seed: int, level: float = 0.95) -> dict[str, tuple[float, float]]:
-    """Percentile intervals of accuracy, macro-F1 and vital F1 over resampled cards."""
-    cm = card_confusions(np.asarray(gold), np.asarray(pred), np.asarray(cards))
-    stats = confusion_metrics(np.tensordot(resample_weights(len(cm), rounds, seed), cm, axes=1))
+def as_vital(gold, vital) -> tuple[np.ndarray, np.ndarray]:
+    """Gold and a vital decision as about / not_about labels, so the 3-class machinery scores them."""
+    return np.where(np.asarray(gold) == "about", "about", "not_about"), np.where(np.asarray(vital, dtype=bool), "about", "not_about")
+
+
+def bootstrap_intervals(gold, pred, cards, rounds: int, seed: int, level: float = 0.95,
+                        vital=None) -> dict[str, tuple[float, float]]:
+    """Percentile intervals of accuracy, macro-F1 and vital F1 over resampled cards; vital F1 is that
+    of the `vital` decision where one is given (the same resampled cards)."""
+    cards = np.asarray(cards)
+    weights = resample_weights(len(np.unique(cards)), rounds, seed)
+    stats = confusion_metrics(np.tensordot(weights, card_confusions(np.asarray(gold), np.asarray(pred), cards), axes=1))
+    if vital is not None:
+        stats["vital_f1"] = confusion_metrics(np.tensordot(weights, card_confusions(*as_vital(gold, vital), cards), axes=1))["vital_f1"]
     q = [(1 - level) / 2, 1 - (1 - level) / 2]
     return {k: tuple(float(x) for x in np.quantile(v, q)) for k, v in stats.items()}
+
+
+def best_vital_threshold(p_about: np.ndarray, gold: np.ndarray) -> float:
+    """The P(about) cut with the best vital F1 (fitted on valid, never on test)."""
+    cands = np.unique(np.quantile(p_about, np.linspace(0.01, 0.99, 99)))
+    scores = [f1_score(gold == "about", p_about >= t, zero_division=0) for t in cands]
+    return float(cands[int(np.argmax(scores))])
 
 
 def paired_bootstrap(gold, pred_a, pred_b, cards, rounds: int, seed: int, level: float = 0.95) -> dict[str, dict]:

@@ -279,13 +279,20 @@ def class_scores(logits: np.ndarray, meta: dict) -> tuple[np.ndarray, np.ndarray
     raise InputError(f"unknown head {head!r} in {META}")
 
 
+def vital_decision(p_about: np.ndarray, pred: np.ndarray, meta: dict) -> np.ndarray:
+    """Is the doc about the card: P(about) at or above the threshold fitted on valid
+    (`vital_threshold`; `threshold` for a vital head), else, for a model saved without one, argmax."""
+    t = meta.get("vital_threshold", meta.get("threshold") if meta["head"] == "vital" else None)
+    return p_about >= t if t is not None else pred == "about"
+
+
 def score_frame(logits: np.ndarray, meta: dict) -> pd.DataFrame:
-    """p_about, p_mention, p_not_about and the predicted class per row; one-output heads
-    give P(about) only (the others are NaN) and their raw `score`."""
+    """p_about, p_mention, p_not_about, the predicted class (argmax) and the vital decision per row;
+    one-output heads give P(about) only (the others are NaN) and their raw `score`."""
     p_about, pred = class_scores(logits, meta)
     if meta["head"] == "onetarget":
         probs = torch.softmax(torch.from_numpy(logits), -1).numpy()
         cols = {f"p_{lab}": probs[:, i] for i, lab in enumerate(LABELS)}
     else:
         cols = {"p_about": p_about, "p_mention": np.nan, "p_not_about": np.nan, "score": logits[:, 0]}
-    return pd.DataFrame({**cols, "predicted": pred})
+    return pd.DataFrame({**cols, "predicted": pred, "vital": vital_decision(p_about, pred, meta)})

@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 from aboutness.models import best_device, head_outputs, load_classifier, load_meta, load_tokenizer, predict_logits, score_frame
 from aboutness.schema import READERS, REQUIRED, InputError, validate
 
-OUT_COLUMNS = ("p_about", "p_mention", "p_not_about", "predicted")
+OUT_COLUMNS = ("p_about", "p_mention", "p_not_about", "predicted", "vital")
 
 
 def check_utf8_streaming(path: Path, block: int = 1 << 20) -> None:

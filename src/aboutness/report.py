@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 from tabulate import tabulate
 
+from aboutness.baselines import BASELINES
 from aboutness.metrics import paired_bootstrap
 from aboutness.schema import InputError
 
@@ -122,7 +123,7 @@ def tables(rows: list[dict], sort: str | None = None) -> dict[str, str]:
     t_diff = differing(rows, ("teacher.", "text.", "ecom.", "pools.", "ingest."))
     s_diff = differing(rows, ("model.", "distill."))
     base = rows[0].get("baselines") or {}
-    base_rows = {name: flatten_baseline(base, name) for name in ("majority", "title_equals", "title_starts", "tfidf_logreg")
+    base_rows = {name: flatten_baseline(base, name) for name in BASELINES
                  if any(k.startswith(name + ".") for k in base)}
     # Experiments that share a teacher config share its results: one row each.
     teachers = list({teacher_name(r, t_diff): r for r in reversed(rows)}.items())[::-1]

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from transformers import set_seed
 
+from aboutness.metrics import best_vital_threshold, vital_f1
 from aboutness.models import (
     PairDataset,
     class_scores,
@@ -52,6 +53,18 @@ def targets(labels: pd.Series, cfg: dict) -> np.ndarray:
     raise InputError(f"params.yaml teacher.head: {cfg['head']!r}; expected onetarget or msetarget")
 
 
+def row_weights(train: pd.DataFrame, class_weight: str | None) -> np.ndarray:
+    """The labels' own row weights, times a class weight: `balanced` weighs each class by
+    n / (classes * its count), so mentions are not drowned by not_about pairs."""
+    w = train["weight"].to_numpy(np.float64)
+    if class_weight is None:
+        return w
+    if class_weight != "balanced":
+        raise InputError(f"params.yaml teacher.class_weight: {class_weight!r}; expected balanced or null")
+    counts = train["label"].value_counts()
+    return w * train["label"].map(len(train) / (len(counts) * counts)).to_numpy(np.float64)
+
+
 def fit_thresholds(score: np.ndarray, gold: np.ndarray) -> list[float]:
     """Two cut points (not_about < lo <= mention < hi <= about) with the best accuracy on valid."""
     cands = np.unique(np.quantile(score, np.linspace(0, 1, 101)))
@@ -77,7 +90,8 @@ def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
         truncate_layers(model, cfg["layers"])
     if cfg["head"] == "msetarget":
         model.config.problem_type = "regression"
-    train_ds = PairDataset(encode(tokenizer, train, text_cfg), targets(train["label"], cfg), train["weight"].to_numpy())
+    train_ds = PairDataset(encode(tokenizer, train, text_cfg), targets(train["label"], cfg),
+                           row_weights(train, cfg.get("class_weight")))
     valid_ds = PairDataset(encode(tokenizer, valid, text_cfg), targets(valid["label"], cfg))
     one = cfg["head"] == "onetarget"
     args = training_args(ckpt, cfg, params["seed"], len(train), "macro_f1" if one else "loss", greater_is_better=one)
@@ -102,10 +116,14 @@ def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
     logits = predict_logits(model, tokenizer, valid, text_cfg, batch_size=cfg["batch_size"] * 2)
     if cfg["head"] == "msetarget":
         meta["thresholds"] = fit_thresholds(logits[:, 0], valid["label"].to_numpy())
-    _, pred = class_scores(logits, meta)
+    p_about, pred = class_scores(logits, meta)
+    # The vital decision gets its own P(about) cut, as the student's does; the 3 classes keep argmax.
+    meta["vital_threshold"] = best_vital_threshold(p_about, valid["label"].to_numpy())
     save_model_dir(out, model, tokenizer, meta)
     print(f"train_teacher: saved {out} (rank {rank})")
     return {"valid_accuracy": float((pred == valid["label"].to_numpy()).mean()),
+            "valid_vital_f1": vital_f1(valid["label"], np.where(p_about >= meta["vital_threshold"], "about", "")),
+            "vital_threshold": meta["vital_threshold"],
             "layers": meta["layers"], "train_pairs": len(train), "steps": trainer.state.global_step}
 
 
