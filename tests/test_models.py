@@ -195,3 +195,26 @@ def test_balanced_class_weights_give_every_class_the_same_total_weight():
     assert (row_weights(train, None) == train["weight"]).all()
     with pytest.raises(InputError, match="teacher.class_weight"):
         row_weights(train, "inverse")
+
+
+def test_row_weights_reach_the_loss(tiny_bert, tmp_path):
+    """The Trainer drops dataset columns the model's forward does not take unless told not to: `weight`
+    must reach compute_loss, and a weighted batch must give another loss than an unweighted one."""
+    from aboutness.models import PairDataset, load_classifier, load_tokenizer
+    from aboutness.training import PairTrainer, collator, training_args
+
+    tok, model = load_tokenizer(tiny_bert), load_classifier(tiny_bert, 3)
+    enc = dict(tok(["mercury", "venus", "mars"], ["a planet", "a goddess", "a god"]))
+    targets = np.eye(3, dtype=np.float32)[[0, 1, 2]]
+    cfg = {"batch_size": 3, "lr": 1e-3, "epochs": 1, "warmup": 0, "weight_decay": 0.0, "eval_steps": None}
+    args = training_args(tmp_path, cfg, seed=0, n_train=3, best_metric="loss", greater_is_better=False)
+    losses = {}
+    for name, w in (("flat", np.ones(3)), ("weighted", np.array([10.0, 1.0, 0.1]))):
+        data = PairDataset(enc, targets, w)
+        trainer = PairTrainer(model=model, args=args, train_dataset=data, eval_dataset=data,
+                              data_collator=collator(tok), head="onetarget")
+        batch = next(iter(trainer.get_train_dataloader()))
+        assert sorted(batch["weight"].tolist()) == pytest.approx(sorted(w.tolist())), name
+        with torch.no_grad():
+            losses[name] = float(trainer.compute_loss(model, batch))
+    assert losses["flat"] != pytest.approx(losses["weighted"])

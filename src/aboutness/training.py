@@ -108,6 +108,9 @@ def training_args(out_dir: Path, cfg: dict, seed: int, n_train: int, best_metric
         # on a GPU host, padding batches in worker processes keeps the GPU fed; on CPU they compete with the model
         dataloader_num_workers=cfg.get("loader_workers", 4 if cuda else 0),
         report_to="none",
+        # our rows carry a `weight` the model's forward does not take; by default the Trainer drops such
+        # columns before the loss sees them, which silently trained every run unweighted
+        remove_unused_columns=False,
         # several processes without CUDA (torchrun/accelerate on CPU) talk over gloo
         ddp_backend="gloo" if not cuda and int(os.environ.get("WORLD_SIZE", "1")) > 1 else None,
         disable_tqdm=False,
