@@ -87,6 +87,17 @@ def evaluate_model(path: Path, sets: dict[str, pd.DataFrame], cfg: dict, seed: i
     return metrics, preds
 
 
+def baseline_metrics(train: pd.DataFrame, sets: dict[str, pd.DataFrame], cfg: dict, seed: int) -> dict[str, dict]:
+    """Every rule and baseline on every set, with the same metrics (and set prefixes) as the models."""
+    out = {}
+    for name, preds in baseline_predictions(train, sets, seed).items():
+        out[name] = {}
+        for set_name, pred in preds.items():
+            df = sets[set_name]
+            out[name] |= prefixed(set_name, score_metrics(df["label"], pred, df["group"], df["card_id"], cfg["bootstrap"], seed))
+    return out
+
+
 @stage
 def main() -> None:
     params = load_params()
@@ -104,12 +115,7 @@ def main() -> None:
     results["student"]["vital_f1_share_of_teacher"] = s / t if t else 0.0
     for name, metrics in results.items():
         write_json(Path(f"metrics/{name}.json"), metrics)
-    train = pd.read_parquet(POOLS / "train.parquet")
-    baselines = {
-        name: {k: v for set_name, pred in preds.items() for k, v in prefixed(set_name, score_metrics(
-            sets[set_name]["label"], pred, sets[set_name]["group"], sets[set_name]["card_id"], cfg["bootstrap"], seed)).items()}
-        for name, preds in baseline_predictions(train, sets, seed).items()
-    }
+    baselines = baseline_metrics(pd.read_parquet(POOLS / "train.parquet"), sets, cfg, seed)
     write_json(Path("metrics/baselines.json"), baselines)
     write_pngs(test_preds, CURVES)
     for name, m in {**results, **baselines}.items():
