@@ -158,8 +158,8 @@ def eval_set(name: str, setting: str | list[str], labels: pd.DataFrame, test: pd
     if how == "card":
         keep = df["card_id"].isin(set(test["card_id"])) | new_card
     else:
-        keep = pd.Series([p in set(zip(test["card_id"], test["doc_url"])) for p in zip(df["card_id"], df["doc_url"])],
-                         index=df.index) | new_card
+        test_pairs = set(zip(test["card_id"], test["doc_url"]))
+        keep = pd.Series([p in test_pairs for p in zip(df["card_id"], df["doc_url"])], index=df.index) | new_card
     return df.loc[keep, [c for c in df.columns if not c.startswith("_")]].reset_index(drop=True)
 
 
