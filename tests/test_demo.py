@@ -100,8 +100,8 @@ def test_web_styles_carry_no_label_information():
 def test_style_titles_and_urls():
     style = web.Style(web.SITES[4], drop_disambiguation=True, section="Overview", prefix=None, separator=" | ",
                       placement="suffix", case="upper")
-    assert style.title("Mercury (planet)") == "MERCURY: Overview | The Daily Ledger"
-    assert web.Style(web.SITES[0], False, None, "What is {}?", " - ", "prefix", "as_is").title("Mercury (planet)") == \
+    assert style.title("Mercury (planet)", "Mercury") == "MERCURY: Overview | The Daily Ledger"
+    assert web.Style(web.SITES[0], False, None, "What is {}?", " - ", "prefix", "as_is").title("Mercury (planet)", "Mercury") == \
         "Wikipedia - What is Mercury (planet)?"
     urls = {s.url("Mercury (planet)", 7) for s in web.SITES}
     assert len(urls) == len(web.SITES) and all(canonical_url(u) == u for u in urls)

@@ -263,7 +263,7 @@ def render_web(arts: pd.DataFrame, seed: int) -> pd.DataFrame:
     styles = [web.draw_style(rng) for _ in range(len(arts))]
     return arts.assign(
         url=[s.site.url(t, i) for i, (s, t) in enumerate(zip(styles, arts["page_title"]))],
-        doc_title=[s.title(t) for s, t in zip(styles, arts["page_title"])],
+        doc_title=[s.title(t, n) for s, t, n in zip(styles, arts["page_title"], arts["name"])],
         style=[s.features() for s in styles],
     )
 

@@ -72,8 +72,9 @@ class Style:
     placement: str
     case: str
 
-    def title(self, page_title: str) -> str:
-        subject = re.sub(r"\s*\([^)]*\)\s*$", "", page_title).strip() if self.drop_disambiguation else page_title
+    def title(self, page_title: str, name: str) -> str:
+        """The page's title; `name` is the page title without its disambiguation (demo.display_name)."""
+        subject = name if self.drop_disambiguation else page_title
         subject = {"upper": subject.upper(), "lower": subject.lower()}.get(self.case, subject)
         text = self.prefix.format(subject) if self.prefix else subject
         if self.section:
