@@ -51,7 +51,7 @@ def test_paired_bootstrap_separates_real_gaps_only():
 @pytest.mark.slow
 def test_evaluate_outputs_recompute_with_sklearn(trained_repo):
     teacher = json.loads((trained_repo / "metrics/teacher.json").read_text())
-    preds = pd.read_parquet(trained_repo / "data/eval/teacher_test.parquet")
+    preds = pd.read_parquet(trained_repo / "data/eval/teacher/test.parquet")
     assert teacher["macro_f1"] == pytest.approx(f1_score(preds["gold"], preds["predicted"], average="macro",
                                                          labels=["about", "mention", "not_about"], zero_division=0))
     assert teacher["vital_recall"] == pytest.approx(((preds["gold"] == "about") & preds["vital"]).sum()
@@ -60,7 +60,7 @@ def test_evaluate_outputs_recompute_with_sklearn(trained_repo):
         part = preds[preds["group"] == g]
         assert teacher[f"accuracy_{g}"] == pytest.approx((part["gold"] == part["predicted"]).mean())
     assert teacher["accuracy_ci_low"] <= teacher["accuracy"] <= teacher["accuracy_ci_high"]
-    assert "prod_cards_accuracy" in teacher and (trained_repo / "data/eval/student_prod_cards.parquet").exists()
+    assert "prod_cards_accuracy" in teacher and (trained_repo / "data/eval/student/prod_cards.parquet").exists()
     base = json.loads((trained_repo / "metrics/baselines.json").read_text())
     assert set(base) == set(BASELINES) and "elements_vital_f1" in base["name_in_title"]
     # vital metrics follow the teacher's threshold fitted on valid; the 3 classes keep argmax
@@ -68,7 +68,12 @@ def test_evaluate_outputs_recompute_with_sklearn(trained_repo):
     assert 0 < meta["vital_threshold"] < 1
     assert preds["vital"].tolist() == (preds["p_about"] >= meta["vital_threshold"]).tolist()
     assert teacher["vital_f1"] == pytest.approx(f1_score(preds["gold"] == "about", preds["vital"]))
-    ood = pd.read_parquet(trained_repo / "data/eval/teacher_elements.parquet")
+    ood = pd.read_parquet(trained_repo / "data/eval/teacher/elements.parquet")
     assert len(ood) > 500 and ood["card_id"].str.startswith("elem:").all() and "elements_vital_f1" in teacher
+    student = json.loads((trained_repo / "metrics/student.json").read_text())
+    compare = json.loads((trained_repo / "metrics/compare.json").read_text())
+    assert compare["vital_f1_share_of_teacher"] == pytest.approx(student["vital_f1"] / teacher["vital_f1"])
+    assert compare["prod_cards_vital_f1_share_of_teacher_full_cards"] == pytest.approx(
+        student["prod_cards_vital_f1"] / teacher["vital_f1"])
     for png in ("confusion.png", "vital_pr.png", "training_curves.png"):
         assert (trained_repo / "metrics/plots" / png).read_bytes()[:4] == b"\x89PNG"

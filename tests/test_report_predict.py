@@ -54,7 +54,7 @@ def test_predict_round_trips_and_matches_evaluate(trained_repo, tmp_path):
     assert len(scored) == 40 and list(scored["card_id"]) == list(test["card_id"])
     probs = scored[["p_about", "p_mention", "p_not_about"]].to_numpy(float)
     np.testing.assert_allclose(probs.sum(1), 1, atol=1e-5)
-    evaluated = pd.read_parquet(trained_repo / "data/eval/teacher_test.parquet").head(40)
+    evaluated = pd.read_parquet(trained_repo / "data/eval/teacher/test.parquet").head(40)
     np.testing.assert_allclose(scored["p_about"], evaluated["p_about"], atol=1e-5)
     assert (scored["predicted"] == evaluated["predicted"]).all() and (scored["vital"] == evaluated["vital"]).all()
     rejected = pd.read_csv(str(out) + ".rejected.tsv", sep="\t")
@@ -120,3 +120,53 @@ def test_int8_pool_scoring_keeps_rows_and_tracks_fp32(trained_repo, tmp_path):
     # ... but close to fp32 on every row, and mostly the same class
     assert np.abs(fp32 - int8).max() < 0.2 * (fp32.max() - fp32.min())
     assert (fp32.argmax(1) == int8.argmax(1)).mean() >= 0.9
+
+
+def _run(name: str, distill_seed, layers: int, vital_f1: float, rev: str) -> dict:
+    params = {"seed": 42, "distill.seed": distill_seed, "model.layers": layers, "model.init": "trunc",
+              "teacher.head": "onetarget", "text.seq_len": 256}
+    student = {"vital_f1": vital_f1, "vital_f1_ci_low": vital_f1 - 0.02, "vital_f1_ci_high": vital_f1 + 0.02}
+    return {"name": name, "rev": rev, "params": params, "teacher": {"layers": 6, "vital_f1": 0.9}, "student": student}
+
+
+def test_report_merges_runs_that_differ_only_in_seed():
+    from aboutness.report import seed_groups
+
+    rows = [_run("s42", None, 3, 0.80, "a1"), _run("s43", 43, 3, 0.84, "a2"), _run("s44", 44, 3, 0.82, "a3"),
+            _run("l2", None, 2, 0.70, "b1")]
+    groups = seed_groups(rows)
+    assert [len(g["runs"]) for g in groups] == [3, 1]
+    merged = groups[0]["student"]
+    assert merged["vital_f1"] == pytest.approx(0.82) and merged["vital_f1_sd"] == pytest.approx(0.02)
+    assert merged["vital_f1_n"] == 3 and groups[1]["student"]["vital_f1"] == 0.70
+    md = render_markdown(rows)
+    assert "82.0 ± 2.0 (n=3), ci ±2.0" in md      # mean ± sd over seeds, then the card interval
+    assert "70.0 ±2.0" in md and md.count("teacher→L3") == 1
+
+
+def test_diff_needs_both_card_and_seed_noise_cleared(monkeypatch):
+    from aboutness import report
+
+    rng = np.random.default_rng(0)
+    cards = np.repeat([f"c{i}" for i in range(200)], 5)
+    gold = np.tile(["about", "mention", "not_about", "not_about", "mention"], 200)
+
+    def preds(acc: float, seed: int) -> pd.DataFrame:
+        r = np.random.default_rng(seed)
+        wrong = r.random(len(gold)) > acc
+        pred = np.where(wrong, np.roll(gold, 1), gold)
+        return pd.DataFrame({"card_id": cards, "doc_url": [f"u{i}" for i in range(len(gold))], "gold": gold,
+                             "predicted": pred, "vital": pred == "about"})
+
+    accs = {"a1": 0.70, "a2": 0.72, "a3": 0.71, "b1": 0.90, "b2": 0.91, "b3": 0.89, "c1": 0.95}
+    seeds = {k: int(rng.integers(1e6)) for k in accs}
+    monkeypatch.setattr(report, "read_predictions", lambda row, path: preds(accs[row["rev"]], seeds[row["rev"]]))
+    rows = [_run(f"a{i}", 40 + i, 3, 0.8, f"a{i}") for i in (1, 2, 3)] + \
+           [_run(f"b{i}", 40 + i, 2, 0.8, f"b{i}") for i in (1, 2, 3)] + [_run("c1", None, 1, 0.8, "c1")]
+    out = report.diff(rows, "a1", "b2", rounds=300)
+    student = out.split("#### student")[1]
+    acc_line = next(line for line in student.splitlines() if line.startswith("| accuracy"))
+    assert "(n=3)" in out and acc_line.rstrip(" |").endswith("yes")
+    # one run on a side: the card interval may separate, but the seed spread is unknown
+    single = report.diff(rows, "a1", "c1", rounds=300).split("#### student")[1]
+    assert "no (seed spread unknown, n=1)" in next(line for line in single.splitlines() if line.startswith("| accuracy"))

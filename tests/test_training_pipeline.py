@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from transformers import AutoConfig
 
 from aboutness.evaluate import SPEED_KEY
@@ -21,11 +23,12 @@ def test_pipeline_trains_teacher_and_student(trained_repo):
     assert AutoConfig.from_pretrained(trained_repo / "models/student").num_hidden_layers == 2
     assert AutoConfig.from_pretrained(trained_repo / "models/teacher").num_hidden_layers == 4
     teacher = json.loads((trained_repo / "metrics/teacher.json").read_text())
-    preds = pd.read_parquet(trained_repo / "data/eval/teacher_test.parquet")
+    preds = pd.read_parquet(trained_repo / "data/eval/teacher/test.parquet")
     assert teacher["accuracy"] == pytest.approx((preds["gold"] == preds["predicted"]).mean())
     scored = pd.read_parquet(trained_repo / "data/pools/runtime_scored.parquet")
     assert {"teacher_logit_0", "teacher_logit_1", "teacher_logit_2"} <= set(scored.columns)
-    for stage in ("ingest", "build_pools", "train_teacher", "score_pools", "distill", "evaluate"):
+    for stage in ("ingest", "build_pools", "train_teacher", "score_pools", "distill", "evaluate_teacher",
+                  "evaluate_student", "evaluate_baselines", "compare"):
         assert json.loads((trained_repo / f"metrics/timing/{stage}.json").read_text())["seconds"] >= 0
     assert "Running stage" not in run([dvc(), "repro"], trained_repo).stdout
 
@@ -35,8 +38,10 @@ def test_exp_run_student_depth_reruns_only_distill(trained_repo):
     out = run([dvc(), "exp", "run", "-S", "model.layers=1", "--name", "one-layer"], trained_repo).stdout
     # distill may be restored from DVC's run cache when another test ran the same experiment
     assert "Running stage 'distill'" in out or "Stage 'distill' is cached" in out
-    for stage in ("ingest", "build_pools", "train_teacher", "score_pools"):
+    # one evaluate stage per model: the teacher's results and the rules stay cached
+    for stage in ("ingest", "build_pools", "train_teacher", "score_pools", "evaluate@teacher", "baselines"):
         assert f"Running stage '{stage}'" not in out and f"Stage '{stage}' didn't change" in out
+    assert "Running stage 'evaluate@student'" in out or "Stage 'evaluate@student' is cached" in out
     assert AutoConfig.from_pretrained(trained_repo / "models/student").num_hidden_layers == 1
     shown = json.loads(run([dvc(), "exp", "show", "--json"], trained_repo).stdout)
     names = [e.get("name") for rev in shown for e in (rev.get("experiments") or [])
@@ -66,6 +71,31 @@ def test_same_params_give_identical_metrics(tmp_path, trained_repo, tiny_bert):
         if name in ("teacher", "student"):  # CPU speed is measured, so it varies; everything else must not
             assert first.pop(SPEED_KEY) > 0 and again.pop(SPEED_KEY) > 0
         assert again == first, name
+
+
+@pytest.mark.slow
+def test_distill_fails_on_a_collapsed_student(tmp_path, trained_repo):
+    repo = tmp_path / "collapse"
+    shutil.copytree(trained_repo, repo, symlinks=True)
+    # Constant teacher targets: a student can only learn one score for every pair, a collapse.
+    for path in (repo / "data/pools").glob("*_scored.parquet"):
+        df = pd.read_parquet(path)
+        logits = [c for c in df.columns if c.startswith("teacher_logit_")]
+        df[logits] = 0.0
+        path.unlink()  # a DVC link into the cache: replace it, never write through it
+        df.to_parquet(path, index=False)
+    meta_path = repo / "models/teacher/aboutness.json"
+    meta = json.loads(meta_path.read_text())
+    meta_path.unlink()
+    # the tiny random teacher learns little; a real one's valid vital F1 is about 0.9
+    meta_path.write_text(json.dumps({**meta, "valid_vital_f1": 0.9}))
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    params["distill"]["min_share"] = 0.6  # the default; the tiny pipeline switches the guard off
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    proc = run([sys.executable, "-m", "aboutness.distill"], repo, check=False)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "the student collapsed or failed to learn" in proc.stderr and "distill.min_share 0.6" in proc.stderr
+    assert "Traceback" not in proc.stderr
 
 
 @pytest.mark.slow

@@ -31,6 +31,7 @@ from aboutness.training import (
     head_optimizer,
     prepare_checkpoints,
     training_args,
+    vital_metrics,
     write_curves,
 )
 
@@ -79,8 +80,30 @@ def build_student(params: dict, n_out: int, teacher_dir: Path = TEACHER):
     return truncate_layers(model, m["layers"]), load_tokenizer(source)
 
 
+def distill_seed(params: dict) -> int:
+    """distill.seed, or the top-level seed when it is null: a seed study of the student alone
+    changes distill.seed and re-uses the teacher and its scored pools."""
+    seed = params["distill"].get("seed")
+    return params["seed"] if seed is None else seed
+
+
+def check_collapse(student_f1: float, teacher_meta: dict, min_share: float) -> None:
+    """Fail the stage when the student's valid vital F1 is below min_share of the teacher's: a collapsed
+    student (one constant score) must never reach evaluate, or a table, silently."""
+    teacher_f1 = teacher_meta.get("valid_vital_f1")
+    if teacher_f1 is None:
+        raise InputError("distill: models/teacher/aboutness.json has no valid_vital_f1; re-run train_teacher")
+    if student_f1 < min_share * teacher_f1:
+        raise InputError(
+            f"distill: the student collapsed or failed to learn: valid vital F1 {student_f1:.3f} is below "
+            f"distill.min_share {min_share} x the teacher's {teacher_f1:.3f} = {min_share * teacher_f1:.3f}. "
+            "Try another distill.seed, a lower model.lr, or more epochs (model.epochs); metrics/curves/student.tsv "
+            "shows the training curve")
+
+
 def distill(params: dict) -> dict:
     m, cfg = params["model"], params["distill"]
+    seed = distill_seed(params)
     if cfg["target"] not in ("vital", "all") or cfg["loss"] not in ("mse", "ce", "kl"):
         raise InputError(f"params.yaml distill: target {cfg['target']!r} / loss {cfg['loss']!r}; "
                          "expected target vital|all and loss mse|ce|kl")
@@ -97,24 +120,25 @@ def distill(params: dict) -> dict:
     weights = data["weight"].to_numpy(np.float32) * (1 + cfg["positive_weight"] * p_about)
     n_out = 1 if cfg["target"] == "vital" else len(LABELS)
     head = "vital" if n_out == 1 else "onetarget"
-    set_seed(params["seed"])  # the new head's random init must come from params.yaml too
+    set_seed(seed)  # the new head's random init must come from params.yaml too
     model, tokenizer = build_student(params, n_out)
     valid = pd.read_parquet(VALID)
     train_ds = PairDataset(encode(tokenizer, data, text_cfg), y.astype(np.float32), weights)
     valid_ds = PairDataset(encode(tokenizer, valid, text_cfg), gold_targets(valid["label"], cfg["target"]))
-    args = training_args(CKPT, m, params["seed"], len(data), "loss", greater_is_better=False)
+    # the checkpoint kept is the one with the best valid vital F1, the student's one job
+    args = training_args(CKPT, m, seed, len(data), "vital_f1", greater_is_better=True)
     trainer = PairTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=valid_ds,
-                          data_collator=collator(tokenizer), head=head, loss=cfg["loss"], temperature=cfg["temperature"],
+                          data_collator=collator(tokenizer), compute_metrics=vital_metrics, head=head, loss=cfg["loss"],
+                          temperature=cfg["temperature"],
                           optimizers=(head_optimizer(model, m["lr"], m["weight_decay"], m["head_lr_mult"]), None))
     inputs = tuple(scored_path(n) for n in cfg["pools"]) + (VALID, TEACHER / "model.safetensors", Path(__file__))
-    resume = prepare_checkpoints(CKPT, fingerprint(m, cfg, params["seed"], files=inputs), args)
+    resume = prepare_checkpoints(CKPT, fingerprint(m, cfg, seed, files=inputs), args)
     if resume:
         print(f"distill: resuming from {resume}")
     trainer.train(resume_from_checkpoint=resume)
     print(f"distill: rank {trainer.args.process_index} of {trainer.args.world_size} trained {trainer.state.global_step} steps")
     if not trainer.is_world_process_zero():  # under DDP only rank 0 writes the results
         return {}
-    write_curves(trainer, CURVES)
     model = trainer.model
     meta = {"head": head, "labels": list(LABELS), "text": text_cfg, "role": "student", "layers": m["layers"],
             "init": m["init"], "target": cfg["target"], "threshold": 0.5, "thresholds": None}
@@ -122,8 +146,12 @@ def distill(params: dict) -> dict:
     if head == "vital":
         meta["threshold"] = best_vital_threshold(1 / (1 + np.exp(-logits[:, 0])), valid["label"].to_numpy())
     p, pred = class_scores(logits, meta)
+    valid_f1 = float(f1_score(valid["label"] == "about", pred == "about", zero_division=0))
+    write_curves(trainer, CURVES)  # kept for a collapsed run too: the curve is where to look first
+    check_collapse(valid_f1, teacher_meta, cfg["min_share"])
     save_model_dir(OUT, model, tokenizer, meta)
-    return {"valid_vital_f1": float(f1_score(valid["label"] == "about", pred == "about", zero_division=0)),
+    return {"valid_vital_f1": valid_f1, "seed": seed,
+            "valid_vital_f1_share_of_teacher": valid_f1 / teacher_meta["valid_vital_f1"],
             "layers": m["layers"], "distill_pairs": len(data), "steps": trainer.state.global_step,
             "teacher_p_about_mean": float(p_about.mean())}
 

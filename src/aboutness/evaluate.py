@@ -1,16 +1,18 @@
-"""Stage `evaluate`: teacher, student and baselines on the test split and every
-named eval set, with card-bootstrap intervals, per-group accuracy, prediction
-files and plots."""
+"""Stage `evaluate@<model>`: one model (teacher or student) on the test split and every named
+eval set, with card-bootstrap intervals, per-group accuracy, prediction files and plot data.
+
+One stage per model, so a student experiment leaves the teacher's results cached; the rules
+are the `baselines` stage, and `compare` sets the two models side by side."""
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from aboutness.baselines import baseline_predictions
 from aboutness.metrics import bootstrap_intervals, classification_metrics
 from aboutness.models import (
     best_device,
@@ -23,12 +25,12 @@ from aboutness.models import (
     scoring_batch_size,
 )
 from aboutness.params import load_params, stage, write_json, write_parquet
-from aboutness.plots import write_plot_data, write_pngs
+from aboutness.plots import write_plot_data
+from aboutness.schema import InputError
 
 POOLS = Path("data/pools")
 MODELS = {"teacher": Path("models/teacher"), "student": Path("models/student")}
-CURVES = {"teacher": Path("metrics/curves/teacher.tsv"), "student": Path("metrics/curves/student.tsv")}
-PRED_DIR = Path("data/eval")
+PRED_DIR = Path("data/eval")  # data/eval/<model>/<set>.parquet
 SPEED_KEY = "pairs_per_s_cpu"  # the one metric that is measured, not recomputed: it varies run to run
 
 
@@ -71,13 +73,12 @@ def evaluate_model(path: Path, sets: dict[str, pd.DataFrame], cfg: dict, seed: i
     meta = load_meta(path)
     model = load_classifier(path, head_outputs(meta)).to(best_device())  # bf16 on a GPU
     tok = load_tokenizer(path)
-    metrics, preds = {}, {}
+    preds = {}
     for name, df in sets.items():
         logits = predict_logits(model, tok, df, meta["text"], batch_size=cfg["batch_size"], progress=True)
-        preds[name] = p = prediction_frame(df, logits, meta)
-        m = score_metrics(df["label"], p["predicted"].to_numpy(), df["group"], df["card_id"], cfg["bootstrap"], seed,
-                          vital=p["vital"].to_numpy())
-        metrics |= prefixed(name, m)
+        preds[name] = prediction_frame(df, logits, meta)
+    metrics = set_metrics(sets, {k: p["predicted"].to_numpy() for k, p in preds.items()}, cfg, seed,
+                          vital={k: p["vital"].to_numpy() for k, p in preds.items()})
     metrics |= {"layers": meta["layers"], "parameters": int(sum(p.numel() for p in model.parameters()))}
     sample = sets["test"].head(cfg["speed_sample"])
     model.to("cpu")  # the speed metric is CPU pairs/s on every host, so runs on any machine compare
@@ -87,41 +88,32 @@ def evaluate_model(path: Path, sets: dict[str, pd.DataFrame], cfg: dict, seed: i
     return metrics, preds
 
 
-def baseline_metrics(train: pd.DataFrame, sets: dict[str, pd.DataFrame], cfg: dict, seed: int) -> dict[str, dict]:
-    """Every rule and baseline on every set, with the same metrics (and set prefixes) as the models."""
+def set_metrics(sets: dict[str, pd.DataFrame], preds: dict[str, np.ndarray], cfg: dict, seed: int,
+                vital: dict[str, np.ndarray] | None = None) -> dict:
+    """One predictor's metrics on every set, the test split's unprefixed."""
     out = {}
-    for name, preds in baseline_predictions(train, sets, seed).items():
-        out[name] = {}
-        for set_name, pred in preds.items():
-            df = sets[set_name]
-            out[name] |= prefixed(set_name, score_metrics(df["label"], pred, df["group"], df["card_id"], cfg["bootstrap"], seed))
+    for name, pred in preds.items():
+        df = sets[name]
+        out |= prefixed(name, score_metrics(df["label"], pred, df["group"], df["card_id"], cfg["bootstrap"], seed,
+                                            vital=None if vital is None else vital[name]))
     return out
 
 
 @stage
-def main() -> None:
+def main(model: str = "") -> None:
+    if model not in MODELS:
+        raise InputError(f"evaluate: unknown model {model!r}; expected one of {sorted(MODELS)}")
     params = load_params()
     cfg, seed = params["eval"], params["seed"]
     scoring_batch_size(cfg["batch_size"], best_device(), 1, "eval.batch_size")  # a bad value fails before any model loads
-    sets = eval_sets()
-    results, test_preds = {}, {}
-    for name, path in MODELS.items():
-        results[name], preds = evaluate_model(path, sets, cfg, seed)
-        for set_name, df in preds.items():
-            write_parquet(df, PRED_DIR / f"{name}_{set_name}.parquet")
-        test_preds[name] = preds["test"]
-        write_plot_data(name, preds["test"])
-    t, s = results["teacher"]["vital_f1"], results["student"]["vital_f1"]
-    results["student"]["vital_f1_share_of_teacher"] = s / t if t else 0.0
-    for name, metrics in results.items():
-        write_json(Path(f"metrics/{name}.json"), metrics)
-    baselines = baseline_metrics(pd.read_parquet(POOLS / "train.parquet"), sets, cfg, seed)
-    write_json(Path("metrics/baselines.json"), baselines)
-    write_pngs(test_preds, CURVES)
-    for name, m in {**results, **baselines}.items():
-        print(f"evaluate: {name:13s} accuracy {m['accuracy']:.3f} macro-F1 {m['macro_f1']:.3f} vital F1 {m['vital_f1']:.3f} "
-              f"[{m['vital_f1_ci_low']:.3f}, {m['vital_f1_ci_high']:.3f}]")
+    metrics, preds = evaluate_model(MODELS[model], eval_sets(), cfg, seed)
+    for set_name, df in preds.items():
+        write_parquet(df, PRED_DIR / model / f"{set_name}.parquet")
+    write_plot_data(model, preds["test"])
+    write_json(Path(f"metrics/{model}.json"), metrics)
+    print(f"evaluate: {model} accuracy {metrics['accuracy']:.3f} macro-F1 {metrics['macro_f1']:.3f} "
+          f"vital F1 {metrics['vital_f1']:.3f} [{metrics['vital_f1_ci_low']:.3f}, {metrics['vital_f1_ci_high']:.3f}]")
 
 
 if __name__ == "__main__":
-    main()
+    main(*sys.argv[1:2])

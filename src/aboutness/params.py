@@ -52,6 +52,8 @@ def stage(main: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(main)
     def run(*args: Any, **kwargs: Any) -> None:
+        # a foreach stage (evaluate@teacher) runs main("teacher"): one timing file per item
+        label = "_".join([name, *map(str, args)])
         start = time.perf_counter()
         try:
             main(*args, **kwargs)
@@ -62,7 +64,7 @@ def stage(main: Callable[..., None]) -> Callable[..., None]:
             return
         seconds = round(time.perf_counter() - start, 1)
         # Timings live apart from quality metrics, which must be identical run to run.
-        write_json(Path("metrics/timing") / f"{name}.json", {"seconds": seconds})
-        print(f"{name}: stage took {seconds}s")
+        write_json(Path("metrics/timing") / f"{label}.json", {"seconds": seconds})
+        print(f"{label}: stage took {seconds}s")
 
     return run

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from scipy import stats
 from tabulate import tabulate
 
 from aboutness.baselines import BASELINES
-from aboutness.metrics import paired_bootstrap
+from aboutness.metrics import as_vital, card_confusions, confusion_metrics, paired_bootstrap
 from aboutness.schema import InputError
 
 GROUPS = (("main", "old pool"), ("DIY", "DIY"), ("CEHAC", "CEHAC"), ("Pharma", "Pharma"), ("all", "All"))
@@ -69,6 +72,51 @@ def exp_show_json(cwd: str | Path = ".") -> str:
     return proc.stdout
 
 
+SEED_KEYS = ("seed", "distill.seed")
+METRIC_FILES = ("teacher", "student", "baselines", "compare", "teacher_train", "student_train")
+
+
+def config_key(row: dict) -> str:
+    """An experiment's params without its seeds: runs that share it differ by seed alone."""
+    return json.dumps({k: v for k, v in row["params"].items() if k not in SEED_KEYS}, sort_keys=True, default=str)
+
+
+def _mean_sd(values: list) -> tuple[float, float]:
+    arr = np.asarray(values, dtype=float)
+    return float(arr.mean()), float(arr.std(ddof=1)) if len(arr) > 1 else 0.0
+
+
+def seed_groups(rows: list[dict]) -> list[dict]:
+    """Merge experiments that differ only in `seed` or `distill.seed` into one row per config.
+
+    A merged row holds, for each numeric metric, the mean over its runs, with `<metric>_sd` (the
+    sample standard deviation over seeds) and `<metric>_n` (the number of seeds) beside it; its
+    `runs` keeps the experiments, which `--diff` needs. A config run once stays as it was."""
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(config_key(r), []).append(r)
+    out = []
+    for members in groups.values():
+        if len(members) == 1:
+            out.append({**members[0], "runs": members})
+            continue
+        merged = {"name": f"{members[0]['name']} +{len(members) - 1} seeds", "rev": members[0]["rev"],
+                  "params": members[0]["params"], "runs": members}
+        for file in METRIC_FILES:
+            dicts = [m.get(file) or {} for m in members]
+            keys = sorted(set.intersection(*(set(d) for d in dicts)))
+            merged[file] = {}
+            for k in keys:
+                vals = [d[k] for d in dicts]
+                if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
+                    mean, sd = _mean_sd(vals)
+                    merged[file] |= {k: mean, f"{k}_sd": sd, f"{k}_n": len(vals)}
+                else:
+                    merged[file][k] = vals[0]
+        out.append(merged)
+    return out
+
+
 def differing(rows: list[dict], prefixes: tuple[str, ...]) -> list[str]:
     keys = sorted({k for r in rows for k in r["params"] if k.startswith(prefixes)})
     return [k for k in keys if len({json.dumps(r["params"].get(k)) for r in rows}) > 1]
@@ -96,12 +144,16 @@ def student_name(row: dict, diff: list[str]) -> str:
 
 
 def cell(m: dict, key: str) -> str:
-    """A metric in percent, with its 95% interval as ±half-width where there is one."""
+    """A metric in percent with its 95% card-bootstrap interval as ±half-width; over several seeds,
+    the mean ± the standard deviation over seeds (n=seeds), then the interval as `ci ±`."""
     if key not in m:
         return ""
-    text = f"{100 * m[key]:.1f}"
     lo, hi = m.get(f"{key}_ci_low"), m.get(f"{key}_ci_high")
-    return f"{text} ±{100 * (hi - lo) / 2:.1f}" if lo is not None and hi is not None else text
+    ci = f"{100 * (hi - lo) / 2:.1f}" if lo is not None and hi is not None else None
+    if m.get(f"{key}_n", 1) > 1:
+        text = f"{100 * m[key]:.1f} ± {100 * m[f'{key}_sd']:.1f} (n={m[f'{key}_n']})"
+        return f"{text}, ci ±{ci}" if ci else text
+    return f"{100 * m[key]:.1f} ±{ci}" if ci else f"{100 * m[key]:.1f}"
 
 
 def _sorted(rows: list[dict], sort: str | None) -> list[dict]:
@@ -117,9 +169,10 @@ def _sorted(rows: list[dict], sort: str | None) -> list[dict]:
     return sorted(rows, key=key)
 
 
-def tables(rows: list[dict], sort: str | None = None) -> dict[str, str]:
-    """The fine-tune, vital distillation and per-group tables as markdown."""
-    rows = _sorted(rows, sort)
+def tables(rows: list[dict], sort: str | None = None) -> dict[str, tuple[list[str], list[list[str]]]]:
+    """The fine-tune, vital distillation and per-group tables as (headers, rows); runs that differ only in
+    their seeds share one row (mean ± sd over seeds)."""
+    rows = _sorted(seed_groups(rows), sort)
     t_diff = differing(rows, ("teacher.", "text.", "ecom.", "pools.", "ingest."))
     s_diff = differing(rows, ("model.", "distill."))
     base = rows[0].get("baselines") or {}
@@ -138,10 +191,9 @@ def tables(rows: list[dict], sort: str | None = None) -> dict[str, str]:
     groups = [[name] + [cell(r["teacher"], f"accuracy_{g}") for g, _ in GROUPS] for name, r in teachers]
     groups += [[f"baseline: {n}"] + [cell(m, f"accuracy_{g}") for g, _ in GROUPS] for n, m in base_rows.items()]
     return {
-        "Fine-tuned teacher (test)": tabulate(fine, ["model", "about_pr", "ment_pr", "not_about_pr", "acc", "macro_f1"],
-                                              tablefmt="github"),
-        "Vital distillation (test)": tabulate(vital, ["model", "accuracy", "precision", "recall", "f1"], tablefmt="github"),
-        "Accuracy per group (teacher, test)": tabulate(groups, ["model"] + [label for _, label in GROUPS], tablefmt="github"),
+        "Fine-tuned teacher (test)": (["model", "about_pr", "ment_pr", "not_about_pr", "acc", "macro_f1"], fine),
+        "Vital distillation (test)": (["model", "accuracy", "precision", "recall", "f1"], vital),
+        "Accuracy per group (teacher, test)": (["model"] + [label for _, label in GROUPS], groups),
     }
 
 
@@ -149,9 +201,14 @@ def flatten_baseline(base: dict, name: str) -> dict:
     return {k[len(name) + 1:]: v for k, v in base.items() if k.startswith(name + ".")}
 
 
+NOTE = ("Cells are percentages; ±x is half the 95% card-bootstrap interval. A row run with several seeds "
+        "(experiments that differ only in `seed` or `distill.seed`) shows the mean ± the standard deviation over "
+        "seeds (n=seeds), then the mean interval as ci ±x.")
+
+
 def render_markdown(rows: list[dict], sort: str | None = None) -> str:
-    note = "Cells are percentages; ±x is half the 95% card-bootstrap interval."
-    return "\n\n".join(f"### {title}\n\n{table}" for title, table in tables(rows, sort).items()) + f"\n\n{note}\n"
+    parts = [f"### {title}\n\n{tabulate(body, headers, tablefmt='github')}" for title, (headers, body) in tables(rows, sort).items()]
+    return "\n\n".join(parts) + f"\n\n{NOTE}\n"
 
 
 def render_html(rows: list[dict], images: list[Path], sort: str | None = None) -> str:
@@ -160,24 +217,16 @@ def render_html(rows: list[dict], images: list[Path], sort: str | None = None) -
              "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
              "td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}td:first-child{text-align:left}</style>",
              "</head><body><h1>aboutness report</h1>"]
-    for title, table in _html_tables(rows, sort).items():
-        parts.append(f"<h2>{title}</h2>{table}")
-    parts.append("<p>Cells are percentages; ±x is half the 95% card-bootstrap interval.</p>")
+    for title, (headers, body) in tables(rows, sort).items():  # tabulate's html format escapes every cell
+        parts.append(f"<h2>{html.escape(title)}</h2>{tabulate(body, headers, tablefmt='html')}")
+    parts.append(f"<p>{NOTE}</p>")
     for img in images:
         if img.exists():
             data = base64.b64encode(img.read_bytes()).decode()
-            parts.append(f"<h2>{img.stem}</h2><img alt='{img.stem}' src='data:image/png;base64,{data}'>")
+            name = html.escape(img.stem, quote=True)
+            parts.append(f"<h2>{name}</h2><img alt='{name}' src='data:image/png;base64,{data}'>")
     parts.append("</body></html>")
     return "\n".join(parts)
-
-
-def _html_tables(rows: list[dict], sort: str | None) -> dict[str, str]:
-    out = {}
-    for title, md in tables(rows, sort).items():
-        lines = [line for line in md.splitlines() if not set(line) <= set("|-: ")]
-        cells = [[c.strip() for c in line.strip("|").split("|")] for line in lines]
-        out[title] = tabulate(cells[1:], cells[0], tablefmt="html")
-    return out
 
 
 def read_predictions(row: dict, path: str) -> pd.DataFrame:
@@ -190,27 +239,64 @@ def read_predictions(row: dict, path: str) -> pd.DataFrame:
         return pd.read_parquet(io.BytesIO(f.read()))
 
 
+def _find(groups: list[dict], want: str) -> dict:
+    """The config (seed group) holding an experiment named `want`, or whose rev starts with it."""
+    for g in groups:
+        if any(r["name"] == want or str(r["rev"]).startswith(want) for r in g["runs"]) or g["name"] == want:
+            return g
+    known = ", ".join(r["name"] for g in groups for r in g["runs"])
+    raise InputError(f"--diff: no experiment named {want!r}; known: {known}")
+
+
+def run_metrics(preds: pd.DataFrame) -> dict[str, float]:
+    """accuracy and macro-F1 of the argmax, vital F1 of the vital decision, of one run."""
+    gold, cards = preds["gold"].to_numpy(), preds["card_id"].to_numpy()
+    out = confusion_metrics(card_confusions(gold, preds["predicted"].to_numpy(), cards).sum(0))
+    out["vital_f1"] = confusion_metrics(card_confusions(*as_vital(gold, preds["vital"]), cards).sum(0))["vital_f1"]
+    return {k: float(v) for k, v in out.items()}
+
+
 def diff(rows: list[dict], a: str, b: str, rounds: int = 1000, seed: int = 0) -> str:
-    """Paired card bootstrap of B - A for teacher and student on the same test cards."""
-    by_name = {r["name"]: r for r in rows} | {str(r["rev"]): r for r in rows}
-    found = []
-    for want in (a, b):
-        match = by_name.get(want) or next((r for r in rows if str(r["rev"]).startswith(want)), None)
-        if match is None:
-            raise InputError(f"--diff: no experiment named {want!r}; known: {', '.join(r['name'] for r in rows)}")
-        found.append(match)
-    out = [f"### {b} minus {a}: paired bootstrap over test cards ({rounds} rounds)\n",
-           "Method: both models' predictions on the same resampled cards; the difference is real when its "
-           "95% interval excludes 0.\n"]
+    """B - A for teacher and student, where A and B are configs: an experiment and every experiment that
+    differs from it by seed alone. A difference is real when it clears both kinds of noise:
+    - test cards: a paired card bootstrap, run i of A against run i of B, every pair stacked so that a
+      resampled card brings its rows of every run; the 95% interval must exclude 0;
+    - seeds: Welch's t-test over the per-run metrics (p < 0.05), which needs two runs on each side."""
+    groups = seed_groups(rows)
+    found = [_find(groups, want) for want in (a, b)]
+    n_a, n_b = (len(g["runs"]) for g in found)
+    out = [f"### {b} (n={n_b}) minus {a} (n={n_a}): test-card bootstrap ({rounds} rounds) and seed spread\n",
+           "Method: B-A is the difference of the means over runs. `card 95% CI`: paired bootstrap over test cards. "
+           "`seed p`: Welch's t-test over runs (needs n ≥ 2 on both sides). `separate` needs both: the interval "
+           "excludes 0 and p < 0.05. vital F1 scores the vital decision, accuracy and macro-F1 the argmax.\n"]
     for model in ("teacher", "student"):
-        pa, pb = (read_predictions(r, f"data/eval/{model}_test.parquet") for r in found)
-        merged = pa.merge(pb, on=["card_id", "doc_url"], suffixes=("_a", "_b"))
-        if len(merged) != len(pa):
-            out.append(f"{model}: the two experiments have different test sets; no paired comparison.\n")
+        runs = [[read_predictions(r, f"data/eval/{model}/test.parquet") for r in g["runs"]] for g in found]
+        keys = {frozenset(zip(p["card_id"], p["doc_url"])) for side in runs for p in side}
+        if len(keys) != 1:
+            out.append(f"{model}: the experiments have different test sets; no paired comparison.\n")
             continue
-        res = paired_bootstrap(merged["gold_a"], merged["predicted_a"], merged["predicted_b"], merged["card_id"], rounds, seed)
-        table = [[k, f"{100 * v['a']:.1f}", f"{100 * v['b']:.1f}", f"{100 * v['diff']:+.1f}",
-                  f"[{100 * v['ci_low']:+.1f}, {100 * v['ci_high']:+.1f}]", "yes" if v["separate"] else "no (noise)"]
-                 for k, v in res.items()]
-        out.append(f"#### {model}\n\n" + tabulate(table, ["metric", a, b, "B-A", "95% CI", "separate"], tablefmt="github") + "\n")
+        per_run = [[run_metrics(p) for p in side] for side in runs]
+        n = min(n_a, n_b)
+        pa = pd.concat(runs[0][:n], ignore_index=True)
+        pb = pd.concat([p.set_index(["card_id", "doc_url"]).loc[list(zip(q["card_id"], q["doc_url"]))].reset_index()
+                        for p, q in zip(runs[1][:n], runs[0][:n])], ignore_index=True)  # row i of B = row i of A
+        res = paired_bootstrap(pa["gold"], pa["predicted"], pb["predicted"], pa["card_id"], rounds, seed)
+        res_v = paired_bootstrap(*as_vital(pa["gold"], pa["vital"]), as_vital(pb["gold"], pb["vital"])[1],
+                                 pa["card_id"], rounds, seed)
+        res["vital_f1"] = res_v["vital_f1"]
+        table = []
+        for k, v in res.items():
+            va, vb = ([m[k] for m in side] for side in per_run)
+            p_seed = float(stats.ttest_ind(vb, va, equal_var=False).pvalue) if min(len(va), len(vb)) > 1 else float("nan")
+            mean_a, sd_a = _mean_sd(va)
+            mean_b, sd_b = _mean_sd(vb)
+            card_sep = v["separate"]
+            seed_sep = p_seed < 0.05
+            verdict = "yes" if card_sep and seed_sep else (
+                "no (card noise)" if not card_sep else "no (seed spread unknown, n=1)" if p_seed != p_seed else "no (seed noise)")
+            table.append([k, f"{100 * mean_a:.1f} ± {100 * sd_a:.1f}", f"{100 * mean_b:.1f} ± {100 * sd_b:.1f}",
+                          f"{100 * (mean_b - mean_a):+.1f}", f"[{100 * v['ci_low']:+.1f}, {100 * v['ci_high']:+.1f}]",
+                          "–" if p_seed != p_seed else f"{p_seed:.3f}", verdict])
+        out.append(f"#### {model}\n\n" + tabulate(table, ["metric", f"{a} (mean ± sd)", f"{b} (mean ± sd)", "B-A",
+                                                             "card 95% CI", "seed p", "separate"], tablefmt="github") + "\n")
     return "\n".join(out)

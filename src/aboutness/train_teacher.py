@@ -65,6 +65,23 @@ def row_weights(train: pd.DataFrame, class_weight: str | None) -> np.ndarray:
     return w * train["label"].map(len(train) / (len(counts) * counts)).to_numpy(np.float64)
 
 
+def drop_card_fields(train: pd.DataFrame, fields: list[str], share: float, seed: int) -> pd.DataFrame:
+    """Blank each card field but the title in `share` of the training rows, drawn independently per field.
+
+    Production cards and many user cards lack a subtitle or a definition. A teacher that only ever saw
+    full cards reads a missing definition as evidence against "about" (issue 12), so it learns from
+    cards with holes too. Evaluation and scoring keep the cards as they are."""
+    if not share:
+        return train
+    rng = np.random.default_rng([seed, 13])
+    out = train.copy()
+    for field in fields:
+        col = f"card_{field}"
+        if field != "title" and col in out:
+            out[col] = out[col].where(rng.random(len(out)) >= share, "")
+    return out
+
+
 def fit_thresholds(score: np.ndarray, gold: np.ndarray) -> list[float]:
     """Two cut points (not_about < lo <= mention < hi <= about) with the best accuracy on valid."""
     cands = np.unique(np.quantile(score, np.linspace(0, 1, 101)))
@@ -90,7 +107,8 @@ def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
         truncate_layers(model, cfg["layers"])
     if cfg["head"] == "msetarget":
         model.config.problem_type = "regression"
-    train_ds = PairDataset(encode(tokenizer, train, text_cfg), targets(train["label"], cfg),
+    fit = drop_card_fields(train, text_cfg["card_fields"], cfg["card_dropout"], params["seed"])
+    train_ds = PairDataset(encode(tokenizer, fit, text_cfg), targets(train["label"], cfg),
                            row_weights(train, cfg.get("class_weight")))
     valid_ds = PairDataset(encode(tokenizer, valid, text_cfg), targets(valid["label"], cfg))
     one = cfg["head"] == "onetarget"
@@ -119,10 +137,12 @@ def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
     p_about, pred = class_scores(logits, meta)
     # The vital decision gets its own P(about) cut, as the student's does; the 3 classes keep argmax.
     meta["vital_threshold"] = best_vital_threshold(p_about, valid["label"].to_numpy())
+    # distill's collapse guard compares the student with this
+    meta["valid_vital_f1"] = vital_f1(valid["label"], np.where(p_about >= meta["vital_threshold"], "about", ""))
     save_model_dir(out, model, tokenizer, meta)
     print(f"train_teacher: saved {out} (rank {rank})")
     return {"valid_accuracy": float((pred == valid["label"].to_numpy()).mean()),
-            "valid_vital_f1": vital_f1(valid["label"], np.where(p_about >= meta["vital_threshold"], "about", "")),
+            "valid_vital_f1": meta["valid_vital_f1"],
             "vital_threshold": meta["vital_threshold"],
             "layers": meta["layers"], "train_pairs": len(train), "steps": trainer.state.global_step}
 

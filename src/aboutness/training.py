@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from transformers import DataCollatorWithPadding, Trainer, TrainingArguments
 from transformers.trainer_utils import get_last_checkpoint
 
-from aboutness.metrics import macro_f1
+from aboutness.metrics import best_vital_threshold, macro_f1, vital_f1
 from aboutness.schema import LABELS
 
 
@@ -78,6 +78,20 @@ def class_metrics(eval_pred) -> dict[str, float]:
     pred = np.array(LABELS)[logits.argmax(-1)]
     gold = np.array(LABELS)[target.argmax(-1)]
     return {"accuracy": float((pred == gold).mean()), "macro_f1": macro_f1(gold, pred)}
+
+
+def vital_metrics(eval_pred) -> dict[str, float]:
+    """Valid vital F1 at its best P(about) threshold, the decision a student ships with: the checkpoint
+    is picked on it. One output is P(about) as a logit; three are the classes (about first)."""
+    logits, target = np.asarray(eval_pred.predictions, dtype=np.float64), np.asarray(eval_pred.label_ids)
+    if logits.ndim == 1 or logits.shape[1] == 1:
+        p_about = 1 / (1 + np.exp(-logits.reshape(-1)))
+    else:
+        z = np.exp(logits - logits.max(1, keepdims=True))
+        p_about = z[:, 0] / z.sum(1)
+    gold = np.where((target.reshape(len(p_about), -1)[:, 0] > 0.5), "about", "not_about")
+    threshold = best_vital_threshold(p_about, gold)
+    return {"vital_f1": vital_f1(gold, np.where(p_about >= threshold, "about", ""))}
 
 
 def training_args(out_dir: Path, cfg: dict, seed: int, n_train: int, best_metric: str, greater_is_better: bool) -> TrainingArguments:
@@ -158,7 +172,7 @@ def write_curves(trainer: Trainer, path: Path) -> None:
     for entry in trainer.state.log_history:
         step = entry.get("step")
         row = rows.setdefault(step, {"step": step})
-        for key in ("loss", "eval_loss", "eval_accuracy", "eval_macro_f1"):
+        for key in ("loss", "eval_loss", "eval_accuracy", "eval_macro_f1", "eval_vital_f1"):
             if key in entry:
                 row[key] = entry[key]
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,45 @@
+"""Stage `compare`: the student beside the teacher it distils, and the plots of both.
+
+Small on purpose: it reads the two `evaluate@<model>` results, so a student experiment
+re-runs `distill`, `evaluate@student` and this, and the teacher's evaluation stays cached."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from aboutness.evaluate import MODELS, PRED_DIR
+from aboutness.params import stage, write_json
+from aboutness.plots import write_pngs
+
+CURVES = {name: Path(f"metrics/curves/{name}.tsv") for name in MODELS}
+METRICS = Path("metrics/compare.json")
+
+
+def shares(teacher: dict, student: dict) -> dict[str, float]:
+    """The student's vital F1 as a share of the teacher's, on every set both were scored on, and on
+    production cards against the teacher on full cards (test): the share a shipped student keeps."""
+    out = {}
+    for key, s in student.items():
+        if key.endswith("vital_f1") and key in teacher:
+            out[f"{key}_share_of_teacher"] = s / teacher[key] if teacher[key] else 0.0
+    if "prod_cards_vital_f1" in student:
+        out["prod_cards_vital_f1_share_of_teacher_full_cards"] = (
+            student["prod_cards_vital_f1"] / teacher["vital_f1"] if teacher["vital_f1"] else 0.0)
+    return out
+
+
+@stage
+def main() -> None:
+    results = {name: json.loads(Path(f"metrics/{name}.json").read_text(encoding="utf-8")) for name in MODELS}
+    out = shares(results["teacher"], results["student"])
+    write_json(METRICS, out)
+    write_pngs({name: pd.read_parquet(PRED_DIR / name / "test.parquet") for name in MODELS}, CURVES)
+    for key, value in out.items():
+        print(f"compare: student {key} {value:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""Stage `baselines`: every rule and TF-IDF + logistic regression on the test split and every
+eval set, with the same metrics (and set prefixes) as the models. It reads no model, so
+no model experiment re-runs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from aboutness.baselines import baseline_predictions
+from aboutness.evaluate import POOLS, eval_sets, set_metrics
+from aboutness.params import load_params, stage, write_json
+
+METRICS = Path("metrics/baselines.json")
+
+
+@stage
+def main() -> None:
+    params = load_params()
+    cfg, seed = params["eval"], params["seed"]
+    sets = eval_sets()
+    preds = baseline_predictions(pd.read_parquet(POOLS / "train.parquet"), sets, seed)
+    results = {name: set_metrics(sets, by_set, cfg, seed) for name, by_set in preds.items()}
+    write_json(METRICS, results)
+    for name, m in results.items():
+        print(f"baselines: {name:13s} accuracy {m['accuracy']:.3f} macro-F1 {m['macro_f1']:.3f} vital F1 "
+              f"{m['vital_f1']:.3f} [{m['vital_f1_ci_low']:.3f}, {m['vital_f1_ci_high']:.3f}]")
+
+
+if __name__ == "__main__":
+    main()
