@@ -41,7 +41,8 @@ def _entries(node) -> list[dict]:
             found += _entries(x)
     elif isinstance(node, dict):
         data = node.get("data")
-        if isinstance(data, dict) and ("params" in data or "metrics" in data):
+        # a failed run (a collapsed student stopped by distill's guard) shows its parent's metrics: skip it
+        if isinstance(data, dict) and ("params" in data or "metrics" in data) and not node.get("error"):
             found.append({"rev": node.get("rev") or data.get("rev"), "name": node.get("name"), "data": data})
         for key in ("experiments", "revs"):
             found += _entries(node.get(key))
@@ -53,13 +54,13 @@ def load_experiments(exp_json: str | list) -> list[dict]:
     raw = json.loads(exp_json) if isinstance(exp_json, str) else exp_json
     rows, seen = [], set()
     for e in _entries(raw):
-        if e["rev"] in seen:
-            continue
-        seen.add(e["rev"])
         params = flatten(((e["data"].get("params") or {}).get("params.yaml") or {}).get("data"))
         metrics = {Path(f).stem: flatten((m or {}).get("data")) for f, m in (e["data"].get("metrics") or {}).items()}
-        if not metrics.get("teacher"):
+        # the same rev, or an unchanged workspace beside its commit, is one run, not two seeds
+        content = json.dumps([params, {k: v for k, v in metrics.items() if not k.startswith("timing")}], sort_keys=True, default=str)
+        if e["rev"] in seen or content in seen or not metrics.get("teacher"):
             continue
+        seen |= {e["rev"], content}
         name = e["name"] or ("workspace" if e["rev"] == "workspace" else str(e["rev"])[:7])
         rows.append({"name": name, "rev": e["rev"], "params": params, **metrics})
     return rows
@@ -108,7 +109,8 @@ def seed_groups(rows: list[dict]) -> list[dict]:
             merged[file] = {}
             for k in keys:
                 vals = [d[k] for d in dicts]
-                if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
+                # numbers that vary over the runs get mean, sd and n; a teacher shared by student seeds stays one value
+                if len(set(map(json.dumps, vals))) > 1 and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
                     mean, sd = _mean_sd(vals)
                     merged[file] |= {k: mean, f"{k}_sd": sd, f"{k}_n": len(vals)}
                 else:
@@ -118,7 +120,7 @@ def seed_groups(rows: list[dict]) -> list[dict]:
 
 
 def differing(rows: list[dict], prefixes: tuple[str, ...]) -> list[str]:
-    keys = sorted({k for r in rows for k in r["params"] if k.startswith(prefixes)})
+    keys = sorted({k for r in rows for k in r["params"] if k.startswith(prefixes) and k not in SEED_KEYS})
     return [k for k in keys if len({json.dumps(r["params"].get(k)) for r in rows}) > 1]
 
 
