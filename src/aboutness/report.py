@@ -52,17 +52,21 @@ def _entries(node) -> list[dict]:
 def load_experiments(exp_json: str | list) -> list[dict]:
     """Rows of {name, rev, params (flat), teacher, student, baselines (flat metrics)}."""
     raw = json.loads(exp_json) if isinstance(exp_json, str) else exp_json
-    rows, seen = [], set()
+    rows, seen, by_content = [], set(), {}
     for e in _entries(raw):
         params = flatten(((e["data"].get("params") or {}).get("params.yaml") or {}).get("data"))
         metrics = {Path(f).stem: flatten((m or {}).get("data")) for f, m in (e["data"].get("metrics") or {}).items()}
         # the same rev, or an unchanged workspace beside its commit, is one run, not two seeds
         content = json.dumps([params, {k: v for k, v in metrics.items() if not k.startswith("timing")}], sort_keys=True, default=str)
-        if e["rev"] in seen or content in seen or not metrics.get("teacher"):
+        if content in by_content:  # still reachable by its own name and rev, for --diff
+            by_content[content]["aliases"] += [str(e["name"]), str(e["rev"])]
             continue
-        seen |= {e["rev"], content}
+        if e["rev"] in seen or not metrics.get("teacher"):
+            continue
+        seen.add(e["rev"])
         name = e["name"] or ("workspace" if e["rev"] == "workspace" else str(e["rev"])[:7])
-        rows.append({"name": name, "rev": e["rev"], "params": params, **metrics})
+        rows.append({"name": name, "rev": e["rev"], "params": params, "aliases": [], **metrics})
+        by_content[content] = rows[-1]
     return rows
 
 
@@ -244,7 +248,8 @@ def read_predictions(row: dict, path: str) -> pd.DataFrame:
 def _find(groups: list[dict], want: str) -> dict:
     """The config (seed group) holding an experiment named `want`, or whose rev starts with it."""
     for g in groups:
-        if any(r["name"] == want or str(r["rev"]).startswith(want) for r in g["runs"]) or g["name"] == want:
+        if g["name"] == want or any(r["name"] == want or str(r["rev"]).startswith(want)
+                                    or any(a == want or a.startswith(want) for a in r.get("aliases", ())) for r in g["runs"]):
             return g
     known = ", ".join(r["name"] for g in groups for r in g["runs"])
     raise InputError(f"--diff: no experiment named {want!r}; known: {known}")
