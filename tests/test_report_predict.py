@@ -172,3 +172,42 @@ def test_diff_needs_both_card_and_seed_noise_cleared(monkeypatch):
     # one run on a side: the card interval may separate, but the seed spread is unknown
     single = report.diff(rows, "a1", "c1", rounds=300).split("#### student")[1]
     assert "no (seed spread unknown, n=1)" in next(line for line in single.splitlines() if line.startswith("| accuracy"))
+
+
+def test_predict_refuses_to_overwrite_its_input(tmp_path):
+    from aboutness.predict import predict_file
+    from aboutness.schema import InputError
+
+    inp = tmp_path / "pairs.tsv"
+    inp.write_text("card_id\tdoc_url\n1\thttps://example.org/a\n", encoding="utf-8")
+    before = inp.read_bytes()
+    link = tmp_path / "link.tsv"
+    link.symlink_to(inp)
+    for out in (inp, link, tmp_path / "." / "pairs.tsv"):
+        with pytest.raises(InputError, match="is the input file"):
+            predict_file(tmp_path / "no-model", inp, out)  # refused before any model loads
+    assert inp.read_bytes() == before
+
+
+@pytest.mark.slow
+def test_predict_failing_midway_leaves_no_output(trained_repo, tmp_path, monkeypatch):
+    from aboutness import predict
+
+    test = pd.read_parquet(trained_repo / "data/pools/test.parquet").drop(columns="label").head(30)
+    inp = tmp_path / "pairs.tsv"
+    pd.concat([test, test.iloc[[0]].assign(doc_url="not a url")]).to_csv(inp, sep="\t", index=False)
+    out = tmp_path / "scored.tsv"
+    stale = tmp_path / "scored.tsv.rejected.tsv"
+    stale.write_text("an old run's rejects\n")
+    real, calls = predict.predict_logits, []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("killed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(predict, "predict_logits", failing)
+    with pytest.raises(RuntimeError, match="killed"):
+        predict.predict_file(trained_repo / "models/student", inp, out, chunk_rows=10)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pairs.tsv"]  # no output, no partial, no stale rejects

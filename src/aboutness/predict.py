@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import itertools
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,14 +58,21 @@ def read_chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
         yield df
 
 
+def partial_path(path: Path) -> Path:
+    """Where a file is written until it is whole: beside it (so the rename is atomic), same extension."""
+    return path.with_name(f".{path.stem}.partial{path.suffix}")
+
+
 class Writer:
-    """Appends scored chunks to .tsv/.csv/.jsonl/.parquet by extension."""
+    """Appends scored chunks to .tsv/.csv/.jsonl/.parquet by extension, into a partial file that
+    `close()` renames onto the target: a killed or failed run never leaves a half file that looks whole."""
 
     def __init__(self, path: Path):
-        self.path, self.ext, self.parquet, self.first = path, path.suffix.lower(), None, True
+        self.target, self.ext, self.parquet, self.first = path, path.suffix.lower(), None, True
         if self.ext not in READERS:
             raise InputError(f"{path}: unknown output extension {self.ext!r}; expected one of {', '.join(READERS)}")
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = partial_path(path)
 
     def write(self, df: pd.DataFrame) -> None:
         if self.ext == ".parquet":
@@ -81,11 +89,23 @@ class Writer:
     def close(self) -> None:
         if self.parquet:
             self.parquet.close()
+        if self.path.exists():
+            os.replace(self.path, self.target)
+
+    def abort(self) -> None:
+        if self.parquet:
+            self.parquet.close()
+        self.path.unlink(missing_ok=True)
 
 
 def predict_file(model_dir: Path, input_path: Path, output_path: Path, batch_size: int | str = "auto",
                  chunk_rows: int = 4096) -> dict[str, int]:
-    """Score every valid row; invalid rows go to `<output>.rejected.tsv` with reasons."""
+    """Score every valid row; invalid rows go to `<output>.rejected.tsv` with reasons. Both files are
+    written whole or not at all; the output may not be the input (it would be truncated while read)."""
+    rejected_path = output_path.with_name(output_path.name + ".rejected.tsv")
+    for out in (output_path, rejected_path):
+        if out.resolve() == input_path.resolve():  # resolve() follows links: a link to the input is the input
+            raise InputError(f"--output {out} is the input file {input_path}; write the scores to another path")
     chunks = read_chunks(input_path, chunk_rows)
     first = next(chunks)
     missing = [c for c in REQUIRED if c not in first.columns]
@@ -95,16 +115,29 @@ def predict_file(model_dir: Path, input_path: Path, output_path: Path, batch_siz
     meta = load_meta(model_dir)
     model = load_classifier(model_dir, head_outputs(meta)).to(best_device())
     tok = load_tokenizer(model_dir)
-    writer = Writer(output_path)
-    rejected_path = output_path.with_name(output_path.name + ".rejected.tsv")
+    writer, rejected = Writer(output_path), Writer(rejected_path)
+    rejected_path.unlink(missing_ok=True)  # an old run's rejects must not pass for this run's
     counts = {"rows_in": 0, "scored": 0, "rejected": 0}
-    rejected_first = True
+    try:
+        _score_chunks(itertools.chain([first], chunks), input_path, model, tok, meta, batch_size, writer, rejected, counts)
+    except BaseException:
+        writer.abort()
+        rejected.abort()
+        raise
+    writer.close()
+    rejected.close()
+    if counts["scored"] == 0:
+        raise InputError(f"{input_path}: no valid rows to score; see {rejected_path}")
+    return counts
+
+
+def _score_chunks(chunks, input_path: Path, model, tok, meta: dict, batch_size, writer: Writer, rejected: Writer,
+                  counts: dict[str, int]) -> None:
     with tqdm(desc=f"predict {input_path.name}", unit="pair") as bar:
-        for chunk in itertools.chain([first], chunks):
+        for chunk in chunks:
             kept, bad = validate(chunk, require_label=False)
             if len(bad):
-                bad.to_csv(rejected_path, sep="\t", index=False, header=rejected_first, mode="w" if rejected_first else "a")
-                rejected_first = False
+                rejected.write(bad)
             if len(kept):
                 logits = predict_logits(model, tok, kept, meta["text"], batch_size=batch_size)
                 original = chunk.set_index("_row").loc[kept["_row"]].reset_index()
@@ -114,7 +147,3 @@ def predict_file(model_dir: Path, input_path: Path, output_path: Path, batch_siz
             counts["scored"] += len(kept)
             counts["rejected"] += len(bad)
             bar.update(len(chunk))
-    writer.close()
-    if counts["scored"] == 0:
-        raise InputError(f"{input_path}: no valid rows to score; see {rejected_path}")
-    return counts
