@@ -6,10 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import f1_score
 from transformers import set_seed
 
-from aboutness.metrics import best_vital_threshold
+from aboutness.metrics import best_vital_threshold, vital_f1
 from aboutness.models import (
     PairDataset,
     class_scores,
@@ -87,9 +86,9 @@ def distill_seed(params: dict) -> int:
     return params["seed"] if seed is None else seed
 
 
-def check_collapse(student_f1: float, teacher_meta: dict, min_share: float) -> None:
-    """Fail the stage when the student's valid vital F1 is below min_share of the teacher's: a collapsed
-    student (one constant score) must never reach evaluate, or a table, silently."""
+def check_collapse(student_f1: float, teacher_meta: dict, min_share: float) -> float:
+    """The student's valid vital F1 as a share of the teacher's; the stage fails when it is below
+    min_share: a collapsed student (one constant score) must never reach evaluate, or a table, silently."""
     teacher_f1 = teacher_meta.get("valid_vital_f1")
     if teacher_f1 is None:
         raise InputError("distill: models/teacher/aboutness.json has no valid_vital_f1; re-run train_teacher")
@@ -99,6 +98,7 @@ def check_collapse(student_f1: float, teacher_meta: dict, min_share: float) -> N
             f"distill.min_share {min_share} x the teacher's {teacher_f1:.3f} = {min_share * teacher_f1:.3f}. "
             "Try another distill.seed, a lower model.lr, or more epochs (model.epochs); metrics/curves/student.tsv "
             "shows the training curve")
+    return student_f1 / teacher_f1
 
 
 def distill(params: dict) -> dict:
@@ -146,12 +146,11 @@ def distill(params: dict) -> dict:
     if head == "vital":
         meta["threshold"] = best_vital_threshold(1 / (1 + np.exp(-logits[:, 0])), valid["label"].to_numpy())
     p, pred = class_scores(logits, meta)
-    valid_f1 = float(f1_score(valid["label"] == "about", pred == "about", zero_division=0))
+    valid_f1 = vital_f1(valid["label"], pred)
     write_curves(trainer, CURVES)  # kept for a collapsed run too: the curve is where to look first
-    check_collapse(valid_f1, teacher_meta, cfg["min_share"])
+    share = check_collapse(valid_f1, teacher_meta, cfg["min_share"])
     save_model_dir(OUT, model, tokenizer, meta)
-    return {"valid_vital_f1": valid_f1, "seed": seed,
-            "valid_vital_f1_share_of_teacher": valid_f1 / teacher_meta["valid_vital_f1"],
+    return {"valid_vital_f1": valid_f1, "seed": seed, "valid_vital_f1_share_of_teacher": share,
             "layers": m["layers"], "distill_pairs": len(data), "steps": trainer.state.global_step,
             "teacher_p_about_mean": float(p_about.mean())}
 

@@ -300,10 +300,10 @@ def diff(rows: list[dict], a: str, b: str, rounds: int = 1000, seed: int = 0) ->
             card_sep = v["separate"]
             seed_sep = p_seed < 0.05
             verdict = "yes" if card_sep and seed_sep else (
-                "no (card noise)" if not card_sep else "no (seed spread unknown, n=1)" if p_seed != p_seed else "no (seed noise)")
+                "no (card noise)" if not card_sep else "no (seed spread unknown, n=1)" if np.isnan(p_seed) else "no (seed noise)")
             table.append([k, f"{100 * mean_a:.1f} ± {100 * sd_a:.1f}", f"{100 * mean_b:.1f} ± {100 * sd_b:.1f}",
                           f"{100 * (mean_b - mean_a):+.1f}", f"[{100 * v['ci_low']:+.1f}, {100 * v['ci_high']:+.1f}]",
-                          "–" if p_seed != p_seed else f"{p_seed:.3f}", verdict])
+                          "–" if np.isnan(p_seed) else f"{p_seed:.3f}", verdict])
         out.append(f"#### {model}\n\n" + tabulate(table, ["metric", f"{a} (mean ± sd)", f"{b} (mean ± sd)", "B-A",
                                                              "card 95% CI", "seed p", "separate"], tablefmt="github") + "\n")
     return "\n".join(out)

@@ -17,6 +17,7 @@ from transformers import DataCollatorWithPadding, Trainer, TrainingArguments
 from transformers.trainer_utils import get_last_checkpoint
 
 from aboutness.metrics import best_vital_threshold, macro_f1, vital_f1
+from aboutness.models import class_scores
 from aboutness.schema import LABELS
 
 
@@ -84,11 +85,8 @@ def vital_metrics(eval_pred) -> dict[str, float]:
     """Valid vital F1 at its best P(about) threshold, the decision a student ships with: the checkpoint
     is picked on it. One output is P(about) as a logit; three are the classes (about first)."""
     logits, target = np.asarray(eval_pred.predictions, dtype=np.float64), np.asarray(eval_pred.label_ids)
-    if logits.ndim == 1 or logits.shape[1] == 1:
-        p_about = 1 / (1 + np.exp(-logits.reshape(-1)))
-    else:
-        z = np.exp(logits - logits.max(1, keepdims=True))
-        p_about = z[:, 0] / z.sum(1)
+    logits = logits.reshape(len(logits), -1)
+    p_about, _ = class_scores(logits, {"head": "vital" if logits.shape[1] == 1 else "onetarget", "threshold": 0.5})
     gold = np.where((target.reshape(len(p_about), -1)[:, 0] > 0.5), "about", "not_about")
     threshold = best_vital_threshold(p_about, gold)
     return {"vital_f1": vital_f1(gold, np.where(p_about >= threshold, "about", ""))}
