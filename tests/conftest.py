@@ -41,7 +41,7 @@ def make_repo(dest: Path, params_update: dict | None = None) -> Path:
     import yaml
 
     dest.mkdir(parents=True, exist_ok=True)
-    for item in ("src", "dvc.yaml", "params.yaml", "labels", "pyproject.toml", ".dvcignore"):
+    for item in ("src", "dvc.yaml", "params.yaml", "labels", "base_models", "pyproject.toml", ".dvcignore"):
         src = ROOT / item
         if src.is_dir():
             shutil.copytree(src, dest / item, ignore=shutil.ignore_patterns("__pycache__"))
@@ -50,6 +50,12 @@ def make_repo(dest: Path, params_update: dict | None = None) -> Path:
     (dest / ".gitignore").write_text("/data/\n/models/\n")
     params = yaml.safe_load((dest / "params.yaml").read_text())
     for key, value in (params_update or {}).items():
+        if key in ("teacher.base", "model.base") and Path(str(value)).is_absolute():
+            # params.yaml takes local models only from base_models/, which the stages depend on
+            target = dest / "base_models" / Path(value).name
+            if not target.exists():
+                shutil.copytree(value, target)
+            value = f"base_models/{Path(value).name}"
         node = params
         *parents, leaf = key.split(".")
         for p in parents:

@@ -14,12 +14,14 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from aboutness.config import validate_params
 from aboutness.schema import InputError
 
 
 def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
+    """params.yaml, every key validated (aboutness.config) before a stage does any work."""
     with open(path, encoding="utf-8") as f:
-        return yaml.safe_load(f)
+        return validate_params(yaml.safe_load(f), str(path))
 
 
 def write_json(path: str | Path, obj: Any) -> None:
