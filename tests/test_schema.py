@@ -1,7 +1,9 @@
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
-from aboutness.ingest import ingest
+from aboutness.ingest import check_reject_share, ingest
 from aboutness.schema import InputError, canonical_url, clean_text, load_labels
 from conftest import label_row
 
@@ -92,8 +94,22 @@ def test_duplicates_merge_and_conflicts_resolve_by_weight(write_labels):
 def test_ingest_counts_every_row_and_fails_on_too_many_rejects(write_labels):
     rows = [label_row(f"c{i}", f"https://a.org/{i}") for i in range(8)] + [label_row("x", "bad-url"), label_row("y", label="?")]
     path = write_labels(rows)
-    kept, q, m = ingest([path], 0.5)
+    kept, q, m = ingest([path])
     assert m["rows_in"] == 10 == m["rows_kept"] + m["rows_quarantined"]
     assert m["quarantine"]["invalid_url"] == 1 and m["quarantine"]["unknown_label"] == 1
     assert m["reject_share"] == pytest.approx(0.2)
     assert isinstance(kept, pd.DataFrame) and "_row" not in kept.columns
+    check_reject_share(m, 0.2, "ingest.max_reject_share", Path("q.tsv"))
+    with pytest.raises(InputError, match=r"2 of 10 rows rejected \(20.0%\), more than ingest.max_reject_share=0.1; reasons are in q.tsv"):
+        check_reject_share(m, 0.1, "ingest.max_reject_share", Path("q.tsv"))
+
+
+def test_rows_in_is_counted_apart_from_the_parser(write_labels, monkeypatch):
+    """rows_in comes from the file's lines, so a parser that drops a row is caught (it used to be kept + quarantined)."""
+    from aboutness import schema
+
+    path = write_labels([label_row(f"c{i}", f"https://a.org/{i}") for i in range(5)])
+    real = schema.read_table
+    monkeypatch.setattr(schema, "read_table", lambda p: real(p).iloc[:-1])
+    with pytest.raises(InputError, match=r"5 records in the files but 4 kept \+ 0 quarantined"):
+        ingest([path])

@@ -7,22 +7,23 @@ from pathlib import Path
 import pandas as pd
 
 from aboutness.ingest import OUT as INGESTED
-from aboutness.ingest import label_files
+from aboutness.ingest import check_reject_share, label_files, read_labels
 from aboutness.params import load_params, stage, write_json, write_parquet, write_quarantine
-from aboutness.schema import empty_quarantine, load_labels, reason_counts, resolve_duplicates
+from aboutness.schema import empty_quarantine, reason_counts, resolve_duplicates
 
 OUT = Path("data/labels/all.parquet")
 QUARANTINE = Path("data/quarantine/add_ecom.tsv")
 METRICS = Path("metrics/ecom.json")
 
 
-def add_ecom(base: pd.DataFrame, paths: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Base labels plus the ecom rows; a (card, doc) pair in both is resolved like any duplicate."""
-    ecom, quarantined = load_labels(paths)
+def add_ecom(base: pd.DataFrame, paths: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Base labels plus the ecom rows; a (card, doc) pair in both is resolved like any duplicate.
+    The counts are those of the ecom files, for ecom.max_reject_share."""
+    ecom, quarantined, counts = read_labels(paths)
     base = base.assign(_source=str(INGESTED), _row=range(1, len(base) + 1))
     merged, clashes = resolve_duplicates(pd.concat([base, ecom], ignore_index=True))
     quarantined = pd.concat([x for x in (quarantined, clashes) if len(x)] or [empty_quarantine()], ignore_index=True)
-    return merged.drop(columns=["_source", "_row"]), quarantined
+    return merged.drop(columns=["_source", "_row"]), quarantined, counts
 
 
 def group_counts(df: pd.DataFrame) -> dict:
@@ -38,8 +39,9 @@ def main() -> None:
     params = load_params()
     cfg = params["ecom"]
     base = pd.read_parquet(INGESTED)
+    counts = None
     if cfg["enabled"]:
-        merged, quarantined = add_ecom(base, label_files(cfg["labels"], "ecom.parquet"))
+        merged, quarantined, counts = add_ecom(base, label_files(cfg["labels"], "ecom.parquet"))
     else:
         merged, quarantined = base, empty_quarantine()
     write_parquet(merged, OUT)
@@ -48,6 +50,8 @@ def main() -> None:
                "quarantine": reason_counts(quarantined)}
     write_json(METRICS, metrics)
     print("add_ecom: " + ", ".join(f"{g} {c['rows']} rows" for g, c in metrics["groups"].items()))
+    if counts:  # checked after the quarantine is written, so the user can read why
+        check_reject_share(counts, cfg["max_reject_share"], "ecom.max_reject_share", QUARANTINE)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from aboutness import demo
 from aboutness.elements import build_elements
 from aboutness.params import load_params, stage, write_json, write_parquet, write_quarantine
 from aboutness.schema import REJECT_REASONS, InputError, expand_paths, load_labels, reason_counts
+from aboutness.tables import count_records
 
 DEMO_DIR = Path("data/demo")
 OUT = Path("data/labels/ingested.parquet")
@@ -37,19 +38,37 @@ def label_files(setting: str | list[str], demo_file: str) -> list[Path]:
     return [DEMO_DIR / demo_file] if setting == "demo" else expand_paths(setting)
 
 
-def ingest(paths: list[Path], max_reject_share: float) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Validated labels, quarantine and counts; fails when too many rows are bad."""
+def read_labels(paths: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Validated labels, their quarantine and the row counts, checked against the records in the files."""
     kept, quarantined = load_labels(paths)
     counts = reason_counts(quarantined)
-    rows_in = len(kept) + len(quarantined)
+    rows_in = sum(count_records(p) for p in paths)  # counted from the files, not from what the parser returned
+    if len(kept) + len(quarantined) != rows_in:
+        raise InputError(f"{', '.join(map(str, paths))}: {rows_in} records in the files but {len(kept)} kept + "
+                         f"{len(quarantined)} quarantined; rows were lost or invented on the way")
     rejected = sum(counts[r] for r in REJECT_REASONS)
-    metrics = {
+    return kept, quarantined, {
         "rows_in": rows_in,
         "rows_kept": len(kept),
         "rows_quarantined": len(quarantined),
         "rows_rejected": rejected,
         "reject_share": round(rejected / rows_in, 6),
         "quarantine": counts,
+    }
+
+
+def check_reject_share(metrics: dict, limit: float, param: str, quarantine: Path) -> None:
+    if metrics["reject_share"] > limit:
+        raise InputError(
+            f"{metrics['rows_rejected']} of {metrics['rows_in']} rows rejected ({metrics['reject_share']:.1%}), "
+            f"more than {param}={limit}; reasons are in {quarantine}"
+        )
+
+
+def ingest(paths: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Validated labels, quarantine and counts."""
+    kept, quarantined, metrics = read_labels(paths)
+    metrics |= {
         "labels": {k: int(v) for k, v in kept["label"].value_counts().sort_index().items()},
         "cards": int(kept["card_id"].nunique()),
         "files": [str(p) for p in paths],
@@ -64,17 +83,13 @@ def main() -> None:
     DEMO_DIR.mkdir(parents=True, exist_ok=True)
     if uses_demo(params):
         write_demo(params)
-    kept, quarantined, metrics = ingest(label_files(cfg["labels"], "labels.parquet"), cfg["max_reject_share"])
+    kept, quarantined, metrics = ingest(label_files(cfg["labels"], "labels.parquet"))
     write_parquet(kept, OUT)
     write_quarantine(quarantined, QUARANTINE)
     write_json(METRICS, metrics)
     print(f"ingest: {metrics['rows_in']} rows in, {metrics['rows_kept']} kept, "
           f"{metrics['rows_quarantined']} quarantined ({QUARANTINE})")
-    if metrics["reject_share"] > cfg["max_reject_share"]:
-        raise InputError(
-            f"{metrics['rows_rejected']} of {metrics['rows_in']} rows rejected ({metrics['reject_share']:.1%}), "
-            f"more than ingest.max_reject_share={cfg['max_reject_share']}; reasons are in {QUARANTINE}"
-        )
+    check_reject_share(metrics, cfg["max_reject_share"], "ingest.max_reject_share", QUARANTINE)
 
 
 if __name__ == "__main__":

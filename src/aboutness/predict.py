@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import codecs
 import itertools
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -14,48 +12,10 @@ import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from aboutness.models import best_device, head_outputs, load_classifier, load_meta, load_tokenizer, predict_logits, score_frame
-from aboutness.schema import READERS, REQUIRED, InputError, validate
+from aboutness.schema import REQUIRED, InputError, validate
+from aboutness.tables import READERS, iter_table
 
 OUT_COLUMNS = ("p_about", "p_mention", "p_not_about", "predicted", "vital")
-
-
-def check_utf8_streaming(path: Path, block: int = 1 << 20) -> None:
-    """Like the ingest check, but reading blocks so that memory stays flat."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    line, offset = 1, 0
-    with open(path, "rb") as f:
-        while chunk := f.read(block):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as e:
-                at_line = line + chunk[: e.start].count(b"\n")
-                raise InputError(f"{path}: not UTF-8 at line {at_line} "
-                                 f"(byte offset {offset + e.start}); re-save the file as UTF-8") from None
-            line += chunk.count(b"\n")
-            offset += len(chunk)
-
-
-def read_chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
-    """The input as string-typed chunks of at most `rows` rows, with 1-based `_row` numbers."""
-    ext = path.suffix.lower()
-    if ext not in READERS:
-        raise InputError(f"{path}: unknown extension {ext!r}; expected one of {', '.join(READERS)}")
-    if not path.exists() or path.stat().st_size == 0:
-        raise InputError(f"{path}: file is missing or empty")
-    if ext == ".parquet":
-        chunks = (b.to_pandas() for b in pq.ParquetFile(path).iter_batches(batch_size=rows))
-    else:
-        check_utf8_streaming(path)
-        if ext == ".jsonl":
-            chunks = pd.read_json(path, lines=True, chunksize=rows, dtype=False)
-        else:
-            chunks = pd.read_csv(path, sep="\t" if ext == ".tsv" else ",", dtype=str, keep_default_na=False, chunksize=rows)
-    start = 1
-    for df in chunks:
-        df = df.astype(object).where(df.notna(), "").astype(str)
-        df["_source"], df["_row"] = str(path), range(start, start + len(df))
-        start += len(df)
-        yield df
 
 
 def partial_path(path: Path) -> Path:
@@ -106,7 +66,7 @@ def predict_file(model_dir: Path, input_path: Path, output_path: Path, batch_siz
     for out in (output_path, rejected_path):
         if out.resolve() == input_path.resolve():  # resolve() follows links: a link to the input is the input
             raise InputError(f"--output {out} is the input file {input_path}; write the scores to another path")
-    chunks = read_chunks(input_path, chunk_rows)
+    chunks = iter_table(input_path, chunk_rows)
     first = next(chunks)
     missing = [c for c in REQUIRED if c not in first.columns]
     if missing:  # checked before the model loads: a bad file should fail fast

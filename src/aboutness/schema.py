@@ -1,7 +1,7 @@
-"""The label/pool schema: reading files, validating rows, normalising values.
+"""The label/pool schema: validating rows, normalising values, resolving duplicates.
 
-Every row that is not kept goes to a quarantine frame with a reason, so
-rows in == rows kept + rows quarantined holds for every file we read.
+Every row that is not kept goes to a quarantine frame with a reason; `ingest` checks that
+rows kept + rows quarantined equals the records counted in the files (tables.count_records).
 """
 
 from __future__ import annotations
@@ -11,7 +11,11 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
+import numpy as np
 import pandas as pd
+
+from aboutness.errors import InputError
+from aboutness.tables import read_table
 
 LABELS = ("about", "mention", "not_about")
 LABEL_ID = {name: i for i, name in enumerate(LABELS)}
@@ -23,60 +27,10 @@ COLUMNS = (
     "doc_url", "doc_title", "doc_body", "label", "group", "weight",
 )
 POOL_COLUMNS = tuple(c for c in COLUMNS if c != "label")
-READERS = (".tsv", ".csv", ".jsonl", ".parquet")
 # Reasons that mean "bad row" (they count towards max_reject_share); the
 # others record rows folded into a kept row.
 REJECT_REASONS = ("empty_field", "unknown_label", "invalid_url", "bad_weight", "label_tie")
 MERGE_REASONS = ("duplicate", "conflict_outvoted")
-
-
-class InputError(ValueError):
-    """Bad input that stops a stage; the message names file, row and column."""
-
-
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a .tsv/.csv/.jsonl/.parquet file with every column as str.
-
-    Adds `_source` (file) and `_row` (1-based data row) for error reports.
-    """
-    path = Path(path)
-    ext = path.suffix.lower()
-    if ext not in READERS:
-        raise InputError(f"{path}: unknown extension {ext!r}; expected one of {', '.join(READERS)}")
-    if not path.exists():
-        raise InputError(f"{path}: file not found")
-    if path.stat().st_size == 0:
-        raise InputError(f"{path}: file is empty; expected a header and at least one row")
-    if ext == ".parquet":
-        df = pd.read_parquet(path)
-        df = df.astype(object).where(df.notna(), "").astype(str)
-    else:
-        _check_utf8(path)
-        if ext == ".jsonl":
-            df = pd.read_json(path, lines=True, dtype=False)
-            df = df.astype(object).where(df.notna(), "").astype(str)
-        else:
-            sep = "\t" if ext == ".tsv" else ","
-            df = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, quoting=0)
-    if len(df) == 0:
-        raise InputError(f"{path}: no data rows; expected a header and at least one row")
-    df.columns = [str(c).strip() for c in df.columns]
-    df["_source"] = str(path)
-    df["_row"] = range(1, len(df) + 1)
-    return df
-
-
-def _check_utf8(path: Path) -> None:
-    data = path.read_bytes()
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
-        raise InputError(
-            f"{path}: not UTF-8 at line {line} (data row {line - 1}), byte column {col}: "
-            f"byte {data[e.start:e.start + 1]!r}; re-save the file as UTF-8"
-        ) from None
 
 
 def clean_text(value: str) -> str:
@@ -146,7 +100,7 @@ def validate(df: pd.DataFrame, *, require_label: bool) -> tuple[pd.DataFrame, pd
     for col in ("card_id", "card_title", "doc_title"):
         flag(out[col] == "", "empty_field", col)
     flag(out["doc_url"].isna(), "invalid_url", "doc_url")
-    flag(out["weight"].isna() | (out["weight"] <= 0), "bad_weight", "weight")
+    flag(~np.isfinite(out["weight"].astype(float)) | (out["weight"] <= 0), "bad_weight", "weight")  # NaN and inf too
     if require_label:
         flag(~out["label"].isin(LABELS), "unknown_label", "label")
     bad = reason != ""
@@ -166,7 +120,7 @@ def _detail(reason: str, col: str, row: pd.Series, raw_url: str) -> str:
     if reason == "invalid_url":
         return f"{raw_url!r} is not an absolute http(s) url"
     if reason == "bad_weight":
-        return f"weight {row.get('weight')!r} is not a positive number"
+        return f"weight {row.get('weight')!r} is not a positive finite number"
     return f"{col} is empty"
 
 

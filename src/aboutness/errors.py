@@ -1,0 +1,5 @@
+"""The one exception type for bad input: stages catch it and print one line (params.stage)."""
+
+
+class InputError(ValueError):
+    """Bad input that stops a stage; the message names file, row and column, or the param."""
