@@ -243,3 +243,43 @@ def test_card_dropout_blanks_only_optional_fields_in_the_given_share():
     assert drop_card_fields(df, ["title", "definition"], 0.0, seed=1) is df
     assert out.equals(drop_card_fields(df, ["title", "subtitle", "main_type", "definition"], 0.2, seed=1))
 
+
+
+def test_run_fingerprint_changes_with_every_input_that_shapes_a_run(tmp_path, monkeypatch, tiny_bert):
+    """Resuming another run's checkpoint saved the old model as the new one: text.py, models.py, the base
+    model's weights and the world size were not part of the old fingerprint (issue 14, point 3)."""
+    import shutil
+
+    import yaml
+
+    from aboutness.training import run_fingerprint
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src/text.py").write_text("def card_text(): ...\n")
+    (tmp_path / "data.parquet").write_bytes(b"rows")
+    base = tmp_path / "base_models/bert"
+    shutil.copytree(tiny_bert, base)
+    (tmp_path / "dvc.yaml").write_text(yaml.safe_dump({"stages": {"train_teacher": {
+        "cmd": "x", "deps": ["src/text.py", "data.parquet", "base_models"], "params": ["seed", "teacher"]}}}))
+    params = {"seed": 1, "teacher": {"lr": 1e-4}, "model": {"lr": 1e-4}}
+
+    def fp(**kw):
+        return run_fingerprint("train_teacher", params, "base_models/bert", **kw)
+
+    first = fp()
+    assert fp() == first
+    params["model"]["lr"] = 3e-4  # a param the stage does not declare changes nothing
+    assert fp() == first
+    (tmp_path / "src/text.py").write_text("def card_text(): return 'other'\n")
+    second = fp()
+    assert second != first
+    weights = next(base.glob("*.safetensors"))
+    weights.write_bytes(weights.read_bytes()[:-1] + b"\0")
+    third = fp()
+    assert third != second
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    assert fp() != third
+    monkeypatch.delenv("WORLD_SIZE")
+    params["teacher"]["lr"] = 2e-4
+    assert fp() != third

@@ -3,7 +3,16 @@ import pandas as pd
 import pytest
 import yaml
 
-from aboutness.build_pools import guard_leaks, split_labels, trash_reasons, url_try_pool
+from aboutness.build_pools import (
+    check_no_leaks,
+    drop_valid,
+    eval_set,
+    guard_leaks,
+    load_pool_files,
+    split_labels,
+    trash_reasons,
+    url_try_pool,
+)
 from aboutness.schema import InputError
 from conftest import ROOT
 
@@ -59,9 +68,71 @@ def test_trash_filter_flags_each_rule():
                     "https://a.org/5", "https://A.org/1#x", "https://a.org/7"],
         "doc_title": ["Mercury", "Mercury", "", "404 Not Found", "Mercury facts", "Mercury", "-"],
         "doc_body": ["planet", "planet", "planet", "", "Please enable JavaScript to continue", "planet", ""],
+        "weight": 1.0,
     })
     assert trash_reasons(pool, TRASH).tolist() == [
         "", "non_http", "empty_title", "boilerplate", "boilerplate", "duplicate", "empty_title"]
+
+
+def test_pool_file_weights_are_read_not_defaulted(tmp_path):
+    """A weight of "abc" used to become 1, and 0, negative or infinite weights were kept (issue 14, point 6)."""
+    weights = ["", "2.5", "abc", "0", "-1", "inf", "nan"]
+    path = tmp_path / "pool.tsv"
+    pd.DataFrame({"card_id": "c", "card_title": "Mercury", "doc_url": [f"https://a.org/{i}" for i in range(7)],
+                  "doc_title": "Mercury", "weight": weights}).to_csv(path, sep="\t", index=False)
+    pool = load_pool_files([str(path)])
+    assert pool["weight"].iloc[:2].tolist() == [1.0, 2.5]
+    assert trash_reasons(pool, TRASH).tolist() == ["", ""] + ["bad_weight"] * 5
+
+
+def test_pools_lose_valid_cards_and_the_leak_check_sees_what_the_guard_missed():
+    df = labels()
+    split = split_labels(df, "card", {"train": 0.6, "valid": 0.2, "test": 0.2}, seed=2)
+    valid, test = df[split == "valid"], df[split == "test"]
+    pools = {"runtime": pd.concat([df[split == "train"], valid.head(4)]).drop(columns="label")}
+    assert drop_valid(pools, valid, "card") == {"runtime": 4}
+    assert not pools["runtime"]["card_id"].isin(valid["card_id"]).any()
+    guard_leaks(pools, test, "card", allow_test_docs=False)
+    leaky = {"runtime": pd.concat([pools["runtime"], test.head(1)])}
+    with pytest.raises(AssertionError, match="leak into runtime"):
+        check_no_leaks(leaky, test, "card", allow_test_docs=False)
+    check_no_leaks(pools, test, "card", allow_test_docs=False)
+    pair_pools = {"url_try": valid.head(2).drop(columns="label")}
+    assert drop_valid(pair_pools, valid, "pair") == {"url_try": 2}
+
+
+def test_build_pools_fails_when_the_guard_misses_a_leak(monkeypatch):
+    """check_no_leaks used to re-run the guard on frames it had cleaned, so it could never fire."""
+    from aboutness import build_pools as bp
+
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["pools"] |= {"corpus": None, "runtime": [], "url_try": []}
+    params["eval"]["sets"] = None
+    empty_pool = pd.DataFrame(columns=list(bp.POOL_COLUMNS))
+    monkeypatch.setattr(bp, "load_pool_files", lambda setting: empty_pool.copy())
+    df = labels().assign(card_title="t", card_subtitle="", card_main_type="", card_definition="", doc_title="d",
+                         doc_body="", weight=1.0)
+    bp.build_pools(df, params)  # the real guard: nothing leaks
+    monkeypatch.setattr(bp, "guard_leaks", lambda frames, *a: {k: 0 for k in frames})
+    with pytest.raises(AssertionError, match="leak into train"):
+        bp.build_pools(df, params)
+
+
+def test_eval_sets_are_validated_and_never_empty(tmp_path):
+    """A parquet eval set skipped validation: its urls were never made canonical, so under the pair split it
+    matched no test pair and came out empty, and evaluate divided by zero (issue 14, point 5)."""
+    test = pd.DataFrame({"card_id": ["c1", "c2"], "doc_url": ["https://a.org/1", "https://a.org/2"]})
+    known = pd.DataFrame({"card_id": ["c1", "c2", "c3"]})
+    rows = pd.DataFrame({"card_id": ["c1", "c2", "c3"], "card_title": "T", "doc_title": "D", "label": "about",
+                         "doc_url": ["HTTPS://A.org/1#top", "https://a.org:443/2", "not a url"]})
+    path = tmp_path / "mine.parquet"
+    rows.to_parquet(path)
+    kept, rejected = eval_set("mine", [str(path)], known, test, "pair")
+    assert kept["doc_url"].tolist() == ["https://a.org/1", "https://a.org/2"]
+    assert rejected["reason"].tolist() == ["invalid_url"]
+    rows.assign(card_id=["c3"] * 3).to_parquet(path)
+    with pytest.raises(InputError, match=r"params.yaml eval.sets.mine: none of its 2 valid rows .* would be empty"):
+        eval_set("mine", [str(path)], known, test, "pair")
 
 
 def test_url_try_pool_shares_a_title_word():

@@ -14,8 +14,9 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from aboutness.add_ecom import OUT as LABELS
 from aboutness.ingest import DEMO_DIR
 from aboutness.params import load_params, stage, write_json, write_parquet, write_quarantine
-from aboutness.schema import CARD_FIELDS, POOL_COLUMNS, InputError, canonical_url, clean_text, expand_paths, read_table
+from aboutness.schema import CARD_FIELDS, POOL_COLUMNS, InputError, canonical_url, clean_text, expand_paths, load_labels
 from aboutness.splits import SPLITS, split_labels
+from aboutness.tables import read_table
 
 OUT = Path("data/pools")
 EVAL_DIR = OUT / "eval"
@@ -76,15 +77,17 @@ def _pairs(cards: pd.DataFrame, corpus: pd.DataFrame, rows: list[tuple[str, int]
 
 
 def trash_reasons(pool: pd.DataFrame, cfg: dict) -> pd.Series:
-    """Why each pool row is trash ('' = keep). Rules, first match wins:
-    non_http url, empty or near-empty title, boilerplate/error page, duplicate pair."""
+    """Why each pool row is trash ('' = keep). Rules, first match wins: non_http url, a weight that
+    is not a positive finite number, empty or near-empty title, boilerplate/error page, duplicate pair."""
     title_re = re.compile("|".join(cfg["title_patterns"]), re.IGNORECASE)
     body_re = re.compile("|".join(cfg["body_patterns"]), re.IGNORECASE)
     urls = pool["doc_url"].map(canonical_url)
     reason = pd.Series("", index=pool.index)
     title_chars = pool["doc_title"].str.count(r"\w")
+    weight = pool["weight"].astype(float)
     rules = [
         ("non_http", urls.isna()),
+        ("bad_weight", ~np.isfinite(weight) | (weight <= 0)),  # a negative weight would train the student backwards
         ("empty_title", title_chars < cfg["min_title_chars"]),
         ("boilerplate", pool["doc_title"].str.contains(title_re) | pool["doc_body"].str.contains(body_re)),
         ("duplicate", pd.DataFrame({"c": pool["card_id"], "u": urls}).duplicated()),
@@ -94,8 +97,9 @@ def trash_reasons(pool: pd.DataFrame, cfg: dict) -> pd.Series:
     return reason
 
 
-def load_pool_files(setting: list[str], cards: pd.DataFrame) -> pd.DataFrame:
-    """User pool files: the pool schema without `label`; text normalised here, urls in the trash filter."""
+def load_pool_files(setting: list[str]) -> pd.DataFrame:
+    """User pool files: the pool schema without `label`; text normalised here, urls and weights
+    judged by the trash filter."""
     frames = []
     for path in expand_paths(setting):
         df = read_table(path)
@@ -105,7 +109,8 @@ def load_pool_files(setting: list[str], cards: pd.DataFrame) -> pd.DataFrame:
         for col in POOL_COLUMNS:
             df[col] = df[col].map(clean_text) if col in df.columns else ""
         df["group"] = df["group"].replace("", "main")
-        df["weight"] = pd.to_numeric(df["weight"].replace("", "1"), errors="coerce").fillna(1.0)
+        # an unreadable weight is NaN, not 1: the trash filter quarantines it as bad_weight
+        df["weight"] = pd.to_numeric(df["weight"].replace("", "1"), errors="coerce")
         frames.append(df[list(POOL_COLUMNS)])
     return pd.concat(frames, ignore_index=True)
 
@@ -137,11 +142,35 @@ def guard_leaks(frames: dict[str, pd.DataFrame], test: pd.DataFrame, how: str, a
     return removed
 
 
-def check_no_leaks(frames: dict[str, pd.DataFrame], test: pd.DataFrame, how: str, allow_test_docs: bool) -> None:
-    """Fail loudly if any leak survived; guard_leaks must leave nothing to find."""
-    left = guard_leaks(dict(frames), test, how, allow_test_docs)
-    if any(left.values()):
-        raise AssertionError(f"test split leaks into {left}")
+def check_no_leaks(frames: dict[str, pd.DataFrame], held_out: pd.DataFrame, how: str, allow_test_docs: bool) -> None:
+    """Fail loudly if anything held out reached what is written; set arithmetic on the final frames,
+    apart from guard_leaks, so that a guard that misses a case is caught here."""
+    cards, docs = set(held_out["card_id"]), set(held_out["doc_url"])
+    pairs = set(zip(held_out["card_id"], held_out["doc_url"]))
+    for name, df in frames.items():
+        if how == "card":
+            found = set(df["card_id"]) & cards
+            if not allow_test_docs and name != "valid":
+                found |= set(df["doc_url"]) & docs
+        else:
+            found = set(zip(df["card_id"], df["doc_url"])) & pairs
+        if found:
+            raise AssertionError(f"held-out cards or documents leak into {name}: {sorted(map(str, found))[:5]}")
+
+
+def drop_valid(pools: dict[str, pd.DataFrame], valid: pd.DataFrame, how: str) -> dict[str, int]:
+    """Pool rows of valid cards (valid pairs for the pair split) go: the student picks its checkpoint
+    on valid, so it must not have learnt those cards from the pools."""
+    removed = {}
+    for name, df in pools.items():
+        if how == "card":
+            hit = df["card_id"].isin(set(valid["card_id"]))
+        else:
+            hit = pd.Series([p in set(zip(valid["card_id"], valid["doc_url"])) for p in zip(df["card_id"], df["doc_url"])],
+                            index=df.index, dtype=bool)
+        removed[name] = int(hit.sum())
+        pools[name] = df.loc[~hit].reset_index(drop=True)
+    return removed
 
 
 def label_mix(df: pd.DataFrame) -> dict:
@@ -149,18 +178,23 @@ def label_mix(df: pd.DataFrame) -> dict:
             for g, part in df.groupby("group", sort=True)}
 
 
-def eval_set(name: str, setting: str | list[str], labels: pd.DataFrame, test: pd.DataFrame, how: str) -> pd.DataFrame:
-    """A named eval set, kept to what training never sees: rows of test cards (test pairs for the pair
-    split), and rows of cards the labels do not hold at all (an out-of-domain set has cards of its own)."""
+def eval_set(name: str, setting: str | list[str], labels: pd.DataFrame, test: pd.DataFrame,
+             how: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A named eval set, validated like labels (bad rows to quarantine), kept to what training never
+    sees: rows of test cards (test pairs for the pair split), and rows of cards the labels do not hold
+    at all (an out-of-domain set has cards of its own). An empty set is an error, not a 0/0 later."""
     paths = [DEMO_DIR / f"{name}.parquet"] if setting == "demo" else expand_paths(setting)
-    df = pd.concat([pd.read_parquet(p) if str(p).endswith(".parquet") else read_table(p) for p in paths], ignore_index=True)
+    df, quarantined = load_labels(paths)
     new_card = ~df["card_id"].isin(set(labels["card_id"]))
     if how == "card":
         keep = df["card_id"].isin(set(test["card_id"])) | new_card
     else:
         test_pairs = set(zip(test["card_id"], test["doc_url"]))
         keep = pd.Series([p in test_pairs for p in zip(df["card_id"], df["doc_url"])], index=df.index) | new_card
-    return df.loc[keep, [c for c in df.columns if not c.startswith("_")]].reset_index(drop=True)
+    if not keep.any():
+        raise InputError(f"params.yaml eval.sets.{name}: none of its {len(df)} valid rows ({', '.join(map(str, paths))}) is "
+                         f"of a test card or of a card the labels lack, so the set would be empty")
+    return df.loc[keep, [c for c in df.columns if not c.startswith("_")]].reset_index(drop=True), quarantined
 
 
 def build_pools(labels: pd.DataFrame, params: dict) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, dict]:
@@ -189,7 +223,7 @@ def build_pools(labels: pd.DataFrame, params: dict) -> tuple[dict[str, pd.DataFr
             k = cfg[f"{name}_k"]
             pool = retrieve_pool(train_cards, corpus, k) if name == "runtime" else url_try_pool(train_cards, corpus, k, seed)
         else:
-            pool = load_pool_files(setting, train_cards)
+            pool = load_pool_files(setting)
         reasons = trash_reasons(pool, cfg["trash"])
         trash = pool[reasons != ""].assign(pool=name, reason=reasons[reasons != ""])
         trash_frames.append(trash)
@@ -201,11 +235,16 @@ def build_pools(labels: pd.DataFrame, params: dict) -> tuple[dict[str, pd.DataFr
             "trash_by_reason": {k: int(v) for k, v in trash["reason"].value_counts().sort_index().items()},
         }
         frames[name] = pool
-    eval_sets = {name: eval_set(name, setting, labels, test, cfg["split"])
-                 for name, setting in (params.get("eval", {}).get("sets") or {}).items()}
+    eval_sets = {}
+    for name, setting in (params["eval"]["sets"] or {}).items():
+        eval_sets[name], rejected = eval_set(name, setting, labels, test, cfg["split"])
+        trash_frames.append(rejected.assign(pool=f"eval/{name}"))
     # Eval sets are held out like test: their cards and documents never reach training or the pools.
     held_out = pd.concat([test, *eval_sets.values()], ignore_index=True)
     removed = guard_leaks(frames, held_out, cfg["split"], cfg["allow_test_docs"])
+    pools = {name: frames[name] for name in POOLS}
+    valid_removed = drop_valid(pools, frames["valid"], cfg["split"])
+    frames.update(pools)
     check_no_leaks(frames, held_out, cfg["split"], cfg["allow_test_docs"])
     overlap = jaccard(frames["runtime"], frames["url_try"])
     if overlap > cfg["max_overlap"]:
@@ -223,6 +262,7 @@ def build_pools(labels: pd.DataFrame, params: dict) -> tuple[dict[str, pd.DataFr
         "pools": pool_stats,
         "pool_overlap_jaccard": round(overlap, 6),
         "leaks_removed": removed,
+        "valid_cards_removed_from_pools": valid_removed,
         "eval_sets": {k: len(v) for k, v in eval_sets.items()},
     }
     frames.update({f"eval/{k}": v for k, v in eval_sets.items()})

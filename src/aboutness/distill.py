@@ -26,9 +26,9 @@ from aboutness.score_pools import TEACHER, scored_path
 from aboutness.training import (
     PairTrainer,
     collator,
-    fingerprint,
     head_optimizer,
     prepare_checkpoints,
+    run_fingerprint,
     training_args,
     vital_metrics,
     write_curves,
@@ -132,7 +132,8 @@ def distill(params: dict) -> dict:
                           temperature=cfg["temperature"],
                           optimizers=(head_optimizer(model, m["lr"], m["weight_decay"], m["head_lr_mult"]), None))
     inputs = tuple(scored_path(n) for n in cfg["pools"]) + (VALID, TEACHER / "model.safetensors", Path(__file__))
-    resume = prepare_checkpoints(CKPT, fingerprint(m, cfg, seed, files=inputs), args)
+    base = m["base"] if m["init"] == "pretrained" else None  # a trunc student's source, models/teacher, is in inputs
+    resume = prepare_checkpoints(CKPT, run_fingerprint("distill", params, base, inputs), args)
     if resume:
         print(f"distill: resuming from {resume}")
     trainer.train(resume_from_checkpoint=resume)

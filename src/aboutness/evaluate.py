@@ -39,6 +39,9 @@ def eval_sets() -> dict[str, pd.DataFrame]:
     sets = {"test": pd.read_parquet(POOLS / "test.parquet")}
     for path in sorted((POOLS / "eval").glob("*.parquet")):
         sets[path.stem] = pd.read_parquet(path)
+    for name, df in sets.items():  # build_pools refuses empty sets; this guards files put there by hand
+        if df.empty:
+            raise InputError(f"eval set {name!r} is empty; every metric of it would be 0/0")
     return sets
 
 

@@ -25,9 +25,9 @@ from aboutness.training import (
     PairTrainer,
     class_metrics,
     collator,
-    fingerprint,
     head_optimizer,
     prepare_checkpoints,
+    run_fingerprint,
     training_args,
     write_curves,
 )
@@ -117,7 +117,7 @@ def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
     trainer = PairTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=valid_ds,
                           data_collator=collator(tokenizer), compute_metrics=class_metrics if one else None,
                           optimizers=(optimizer, None), head=cfg["head"], loss="ce")
-    resume = prepare_checkpoints(ckpt, fingerprint(cfg, text_cfg, params["seed"], files=(TRAIN, VALID, Path(__file__))), args)
+    resume = prepare_checkpoints(ckpt, run_fingerprint("train_teacher", params, cfg["base"], (TRAIN, VALID, Path(__file__))), args)
     if resume:
         print(f"train_teacher: resuming from {resume}")
     trainer.train(resume_from_checkpoint=resume)

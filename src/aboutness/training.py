@@ -13,11 +13,12 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+import yaml
 from transformers import DataCollatorWithPadding, Trainer, TrainingArguments
 from transformers.trainer_utils import get_last_checkpoint
 
 from aboutness.metrics import best_vital_threshold, macro_f1, vital_f1
-from aboutness.models import class_scores
+from aboutness.models import class_scores, resolve_base
 from aboutness.schema import LABELS
 
 
@@ -130,13 +131,36 @@ def training_args(out_dir: Path, cfg: dict, seed: int, n_train: int, best_metric
     )
 
 
-def fingerprint(*parts: object, files: tuple[Path, ...] = ()) -> str:
-    """Hash of settings, input files and this training code, to tell whether old checkpoints belong to
-    this run: a checkpoint made by other code (another optimizer, say) must not be resumed."""
-    h = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode())
-    for f in (Path(__file__), *files):
-        h.update(Path(f).read_bytes())
+def run_fingerprint(stage: str, params: dict, base: str | Path | None = None, files: tuple[Path, ...] = ()) -> str:
+    """Hash of every input that shapes a training run, to tell whether old checkpoints belong to it:
+    the stage's deps as dvc.yaml declares them (file contents; code, data, base_models/), its
+    params, the base model's files by content, `files`, and the world size. A checkpoint of other
+    code, data or settings is never resumed: resumed with no steps left, it would be saved as the
+    new model. Outside a DVC project (dvc.yaml absent) the params and `files` still count."""
+    h = hashlib.sha256(f"{stage} world={os.environ.get('WORLD_SIZE', '1')}".encode())
+    paths = [Path(__file__), *files]
+    declared = {}
+    if Path("dvc.yaml").exists():
+        declared = (yaml.safe_load(Path("dvc.yaml").read_text()).get("stages") or {}).get(stage) or {}
+    paths += [Path(d) for d in declared.get("deps", [])]
+    keys = [k for k in declared.get("params", []) if isinstance(k, str)] or sorted(params)
+    h.update(json.dumps({k: _param(params, k) for k in keys}, sort_keys=True, default=str).encode())
+    if base is not None:
+        paths.append(resolve_base(base))
+    for path in paths:
+        for f in sorted(path.rglob("*")) if path.is_dir() else [path]:
+            if f.is_file():
+                h.update(str(f).encode())
+                with open(f, "rb") as data:
+                    h.update(hashlib.file_digest(data, "sha256").digest())
     return h.hexdigest()[:16]
+
+
+def _param(params: dict, key: str) -> object:
+    node: object = params
+    for part in key.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
 
 
 def prepare_checkpoints(ckpt_dir: Path, run_id: str, args: TrainingArguments) -> str | None:
