@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from aboutness.cli import main as cli
-from aboutness.report import load_experiments, render_markdown
+from aboutness.report import load_experiments, render_html, render_markdown
 from conftest import ROOT, dvc, run
 
 FIXTURE = ROOT / "tests/fixtures/exp_show.json"
@@ -20,6 +20,20 @@ def test_report_renders_from_a_dvc_exp_show_fixture():
     assert re.search(r"teacher→L1_trunc", md) and re.search(r"teacher→L2_trunc", md)
     assert re.search(r"\d+\.\d ±\d+\.\d", md)            # intervals shown as 76.6 ±0.9
     assert "baseline: tfidf_logreg" in md
+
+
+def test_html_report_escapes_hostile_names_and_cells(tmp_path):
+    """The old check only ever saw friendly input (issue 14: a test that cannot fail)."""
+    rows = load_experiments(FIXTURE.read_text())
+    rows[0]["name"] = "<script>alert(1)</script> | a|b"
+    image = tmp_path / "x'><svg onload=alert(2)>.png"  # a file name cannot hold "/", so no closing tag
+    image.write_bytes(b"\x89PNG")
+    page = render_html(rows, [image])
+    assert "<script" not in page and "<svg" not in page
+    assert "&lt;script&gt;alert(1)" in page and "x&#x27;&gt;&lt;svg onload=alert(2)&gt;" in page
+    for table in re.findall(r"<table>.*?</table>", page, flags=re.S):
+        widths = {len(re.findall(r"<t[dh]", tr)) for tr in re.findall(r"<tr>.*?</tr>", table, flags=re.S)}
+        assert len(widths) == 1, widths  # a `|` in a cell no longer shifts the columns
 
 
 @pytest.mark.slow
