@@ -54,6 +54,8 @@ def test_default_params_pass():
     ("teacher.head", "twotarget", "teacher.head", "'onetarget' or 'msetarget'"),
     ("text.card_fields", ["title", "colour"], "text.card_fields", "distinct fields from title"),
     ("teacher.lrr", 1e-4, "teacher.lrr", "no such key (a typo?)"),
+    ("model.layer_map", "top", "model.layer_map", "'bottom' or 'spread'"),
+    ("distill.target", "all", "distill", "loss mse_logits with target vital only"),
     # point 8: every file a param names lives where DVC sees it
     ("teacher.base", "/tmp/some-bert", "teacher.base", "inside base_models/"),
     ("model.base", "../bert", "model.base", "inside base_models/"),
@@ -67,8 +69,11 @@ def test_default_params_pass():
     ("eval.sets", {"mine": ["/abs/t.tsv"]}, "eval.sets", "inside labels/"),
 ])
 def test_bad_param_names_key_value_and_expectation(key, value, error_key, expected):
+    params = with_value(key, value)
+    if key == "distill.target":
+        params["distill"]["loss"] = "mse_logits"
     with pytest.raises(InputError) as e:
-        validate_params(with_value(key, value))
+        validate_params(params)
     line = str(e.value).splitlines()[0]
     assert re.match(rf"params\.yaml {re.escape(error_key)}: .+; expected ", line), line
     assert expected in line, line

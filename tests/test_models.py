@@ -283,3 +283,31 @@ def test_run_fingerprint_changes_with_every_input_that_shapes_a_run(tmp_path, mo
     monkeypatch.delenv("WORLD_SIZE")
     params["teacher"]["lr"] = 2e-4
     assert fp() != third
+
+
+def test_spread_layer_map_keeps_layers_from_first_to_last(tiny_bert):
+    """model.layer_map: spread takes k layers evenly from the first to the last, as DistilBERT did (0, 2, 4, 7, 9, 11)."""
+    import torch
+
+    from aboutness.models import encoder_layers, layer_indices, load_classifier, truncate_layers
+
+    assert layer_indices(12, 6, "spread") == [0, 2, 4, 7, 9, 11]
+    assert layer_indices(6, 2, "spread") == [0, 5] and layer_indices(6, 2, "bottom") == [0, 1]
+    full = load_classifier(tiny_bert, 3)  # 4 layers
+    weights = [layer.attention.self.query.weight.clone() for layer in encoder_layers(full)]
+    model = truncate_layers(load_classifier(tiny_bert, 3), 2, "spread")
+    kept = encoder_layers(model)
+    assert model.config.num_hidden_layers == 2 == len(kept)
+    assert torch.equal(kept[0].attention.self.query.weight, weights[0])
+    assert torch.equal(kept[1].attention.self.query.weight, weights[3])
+
+
+def test_mse_logits_matches_the_teachers_log_odds():
+    import torch
+
+    from aboutness.training import per_example_loss
+
+    p = torch.tensor([0.1, 0.5, 0.9])
+    log_odds = torch.log(p / (1 - p)).unsqueeze(1)
+    assert torch.allclose(per_example_loss(log_odds, p, "vital", "mse_logits"), torch.zeros(3), atol=1e-5)
+    assert torch.allclose(per_example_loss(log_odds + 1, p, "vital", "mse_logits"), torch.ones(3), atol=1e-5)

@@ -182,6 +182,7 @@ class Teacher(Training):
 class Student(Training):
     init: Literal["trunc", "pretrained"]
     layers: PosInt
+    layer_map: Literal["bottom", "spread"]
     card_fields: list[str]
     seq_len: SeqLen
 
@@ -202,13 +203,19 @@ class Distill(Strict):
     min_share: Share
     pools: list[str]
     target: Literal["vital", "all"]
-    loss: Literal["mse", "ce", "kl"]
+    loss: Literal["mse", "ce", "kl", "mse_logits"]
     temperature: PosFloat
     label_weight: Share
     positive_weight: NonNeg
     score_batch_size: BatchSize
     score_chunk_rows: PosInt
     score_int8: bool
+
+    @model_validator(mode="after")
+    def _logits_need_vital(self) -> Distill:
+        if self.loss == "mse_logits" and self.target != "vital":
+            raise ValueError("loss mse_logits with target vital only (one output, the teacher's log-odds of about)")
+        return self
 
     @field_validator("pools")
     @classmethod
@@ -238,6 +245,8 @@ class Eval(Strict):
 
 
 class Params(Strict):
+    """The whole of params.yaml."""
+
     seed: Annotated[int, Field(ge=0)]
     ingest: Ingest
     ecom: Ecom

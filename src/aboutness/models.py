@@ -103,14 +103,26 @@ def encoder_layers(model: nn.Module) -> nn.ModuleList:
     raise InputError(f"{type(model).__name__}: cannot find its encoder layers to truncate")
 
 
-def truncate_layers(model: PreTrainedModel, k: int) -> PreTrainedModel:
-    """Keep the bottom k encoder layers (in place) and update the config."""
+def truncate_layers(model: PreTrainedModel, k: int, layer_map: str = "bottom") -> PreTrainedModel:
+    """Keep k encoder layers (in place) and update the config: the bottom k, or k spread evenly from
+    the first layer to the last (`spread`, as DistilBERT took layers 0, 2, 4, 7, 9, 11 of BERT's 12)."""
     layers = encoder_layers(model)
     if not 1 <= k <= len(layers):
         raise InputError(f"layers={k}: the model has {len(layers)} encoder layers; choose 1..{len(layers)}")
-    del layers[k:]
+    keep = layer_indices(len(layers), k, layer_map)
+    kept = [layers[i] for i in keep]
+    del layers[:]
+    layers.extend(kept)
     model.config.num_hidden_layers = k
     return model
+
+
+def layer_indices(n: int, k: int, layer_map: str) -> list[int]:
+    if layer_map == "bottom":
+        return list(range(k))
+    if layer_map == "spread":
+        return [int(i) for i in np.rint(np.linspace(0, n - 1, k))]
+    raise InputError(f"params.yaml model.layer_map: {layer_map!r}; expected bottom or spread")
 
 
 def load_tokenizer(path: str | Path):

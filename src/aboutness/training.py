@@ -30,8 +30,13 @@ def per_example_loss(logits: torch.Tensor, target: torch.Tensor, head: str, loss
     if head == "vital":
         if loss == "mse":
             return (torch.sigmoid(logits[:, 0]) - target) ** 2
+        if loss == "mse_logits":  # the teacher's log-odds of about, matched on the logit scale
+            p = target.clamp(1e-6, 1 - 1e-6)
+            return (logits[:, 0] - torch.log(p / (1 - p))) ** 2
         # ce and kl give the same gradient for one Bernoulli output
         return F.binary_cross_entropy_with_logits(logits[:, 0] / temperature, target, reduction="none")
+    if loss == "mse_logits":
+        raise ValueError("distill.loss mse_logits needs distill.target: vital")
     log_p = F.log_softmax(logits / temperature, dim=-1)
     if loss == "mse":
         return ((log_p.exp() - target) ** 2).sum(-1)
