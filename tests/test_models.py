@@ -311,3 +311,13 @@ def test_mse_logits_matches_the_teachers_log_odds():
     log_odds = torch.log(p / (1 - p)).unsqueeze(1)
     assert torch.allclose(per_example_loss(log_odds, p, "vital", "mse_logits"), torch.zeros(3), atol=1e-5)
     assert torch.allclose(per_example_loss(log_odds + 1, p, "vital", "mse_logits"), torch.ones(3), atol=1e-5)
+
+
+def test_lr_end_sets_a_floor_under_the_decay(tmp_path):
+    from aboutness.training import training_args
+
+    cfg = {"lr": 1e-4, "epochs": 2, "batch_size": 16, "warmup": 0.1, "weight_decay": 0.0, "eval_steps": None}
+    linear = training_args(tmp_path, {**cfg, "lr_end": 0.0}, 1, 320, "macro_f1", True)
+    floor = training_args(tmp_path, {**cfg, "lr_end": 0.35}, 1, 320, "macro_f1", True)
+    assert linear.lr_scheduler_type == "linear"
+    assert floor.lr_scheduler_type == "cosine_with_min_lr" and floor.lr_scheduler_kwargs == {"min_lr_rate": 0.35}

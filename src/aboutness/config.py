@@ -151,6 +151,7 @@ class Training(Strict):
     attention_dropout: Dropout | None
     doc_fields: list[str]
     lr: PosFloat
+    lr_end: Annotated[float, Field(ge=0, lt=1)]
     epochs: PosFloat
     batch_size: PosInt
     warmup: NonNeg

@@ -133,7 +133,17 @@ def training_args(out_dir: Path, cfg: dict, seed: int, n_train: int, best_metric
         ddp_backend="gloo" if not cuda and int(os.environ.get("WORLD_SIZE", "1")) > 1 else None,
         disable_tqdm=False,
         logging_nan_inf_filter=False,  # the filter reads the loss back every step: a GPU sync per step
+        **schedule(cfg),
     )
+
+
+def schedule(cfg: dict) -> dict:
+    """After warm-up, the lr decays to `lr_end` x its peak: 0 keeps the Trainer's linear decay to zero;
+    above 0, transformers' cosine decay to that floor (`cosine_with_min_lr`), so the last epoch still learns."""
+    end = cfg.get("lr_end") or 0.0
+    if not end:
+        return {"lr_scheduler_type": "linear"}
+    return {"lr_scheduler_type": "cosine_with_min_lr", "lr_scheduler_kwargs": {"min_lr_rate": end}}
 
 
 def run_fingerprint(stage: str, params: dict, base: str | Path | None = None, files: tuple[Path, ...] = ()) -> str:
