@@ -113,3 +113,26 @@ def test_rows_in_is_counted_apart_from_the_parser(write_labels, monkeypatch):
     monkeypatch.setattr(schema, "read_table", lambda p: real(p).iloc[:-1])
     with pytest.raises(InputError, match=r"5 records in the files but 4 kept \+ 0 quarantined"):
         ingest([path])
+
+
+def test_add_ecom_fails_when_its_files_are_mostly_rejected(tmp_path, monkeypatch, capsys, write_labels):
+    """add_ecom never applied a reject share: an export with every label misspelt was 100% quarantined, stage green."""
+    import yaml
+
+    from aboutness import add_ecom
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "labels").mkdir()
+    rows = [label_row(f"e{i}", f"https://shop.org/{i}", label="abuot", group="DIY") for i in range(4)]
+    pd.DataFrame(rows).to_csv(tmp_path / "labels/ecom.tsv", sep="\t", index=False)
+    base = pd.DataFrame([label_row("c1", "https://a.org/1")]).assign(
+        card_subtitle="", card_main_type="", card_definition="", doc_body="", group="main", weight=1.0)
+    Path("data/labels").mkdir(parents=True)
+    base.to_parquet("data/labels/ingested.parquet")
+    params = yaml.safe_load((Path(__file__).resolve().parents[1] / "params.yaml").read_text())
+    params["ecom"]["labels"] = ["labels/ecom.tsv"]
+    Path("params.yaml").write_text(yaml.safe_dump(params))
+    with pytest.raises(SystemExit):
+        add_ecom.main()
+    assert "4 of 4 rows rejected (100.0%), more than ecom.max_reject_share=0.05" in capsys.readouterr().err
+    assert len(pd.read_csv("data/quarantine/add_ecom.tsv", sep="\t")) == 4  # the reasons are there to read
