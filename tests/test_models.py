@@ -50,7 +50,7 @@ def test_truncate_layers_keeps_exactly_k(tiny_bert):
 
 def test_trunc_init_copies_the_teachers_bottom_layers(tiny_bert, tmp_path):
     teacher = load_classifier(tiny_bert, 3)
-    params = {"model": {"init": "trunc", "layers": 2, "attention_dropout": None}, "teacher": {"allow_pickle": False}}
+    params = {"model": {"init": "trunc", "layers": 2, "layer_map": "bottom", "attention_dropout": None}, "teacher": {"allow_pickle": False}}
     student, _ = build_student(params, 1, teacher_dir=tiny_bert)
     assert len(student.bert.encoder.layer) == 2
     t_state, s_state = teacher.state_dict(), student.state_dict()
@@ -62,12 +62,12 @@ def test_trunc_init_copies_the_teachers_bottom_layers(tiny_bert, tmp_path):
 
 
 def test_pretrained_init_and_bad_init(tiny_bert):
-    params = {"model": {"init": "pretrained", "layers": 1, "base": str(tiny_bert), "attention_dropout": 0.0},
+    params = {"model": {"init": "pretrained", "layers": 1, "layer_map": "bottom", "base": str(tiny_bert), "attention_dropout": 0.0},
               "teacher": {"allow_pickle": False}}
     student, _ = build_student(params, 3)
     assert student.config.num_hidden_layers == 1 and student.config.attention_probs_dropout_prob == 0.0
     with pytest.raises(InputError, match="model.init"):
-        build_student({"model": {"init": "random", "layers": 1}, "teacher": {"allow_pickle": False}}, 3)
+        build_student({"model": {"init": "random", "layers": 1, "layer_map": "bottom"}, "teacher": {"allow_pickle": False}}, 3)
 
 
 def test_attention_dropout_switches_off_only_the_dropout_on_attention(tiny_bert, capsys):
