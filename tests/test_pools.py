@@ -5,7 +5,6 @@ import yaml
 
 from aboutness.build_pools import (
     check_no_leaks,
-    drop_valid,
     eval_set,
     guard_leaks,
     load_pool_files,
@@ -90,7 +89,7 @@ def test_pools_lose_valid_cards_and_the_leak_check_sees_what_the_guard_missed():
     split = split_labels(df, "card", {"train": 0.6, "valid": 0.2, "test": 0.2}, seed=2)
     valid, test = df[split == "valid"], df[split == "test"]
     pools = {"runtime": pd.concat([df[split == "train"], valid.head(4)]).drop(columns="label")}
-    assert drop_valid(pools, valid, "card") == {"runtime": 4}
+    assert guard_leaks(pools, valid, "card", allow_test_docs=True) == {"runtime": 4}
     assert not pools["runtime"]["card_id"].isin(valid["card_id"]).any()
     guard_leaks(pools, test, "card", allow_test_docs=False)
     leaky = {"runtime": pd.concat([pools["runtime"], test.head(1)])}
@@ -98,7 +97,7 @@ def test_pools_lose_valid_cards_and_the_leak_check_sees_what_the_guard_missed():
         check_no_leaks(leaky, test, "card", allow_test_docs=False)
     check_no_leaks(pools, test, "card", allow_test_docs=False)
     pair_pools = {"url_try": valid.head(2).drop(columns="label")}
-    assert drop_valid(pair_pools, valid, "pair") == {"url_try": 2}
+    assert guard_leaks(pair_pools, valid, "pair", allow_test_docs=True) == {"url_try": 2}
 
 
 def test_build_pools_fails_when_the_guard_misses_a_leak(monkeypatch):
@@ -113,7 +112,7 @@ def test_build_pools_fails_when_the_guard_misses_a_leak(monkeypatch):
     df = labels().assign(card_title="t", card_subtitle="", card_main_type="", card_definition="", doc_title="d",
                          doc_body="", weight=1.0)
     bp.build_pools(df, params)  # the real guard: nothing leaks
-    monkeypatch.setattr(bp, "guard_leaks", lambda frames, *a: {k: 0 for k in frames})
+    monkeypatch.setattr(bp, "guard_leaks", lambda frames, *a, **kw: {k: 0 for k in frames})
     with pytest.raises(AssertionError, match="leak into train"):
         bp.build_pools(df, params)
 

@@ -14,7 +14,16 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from aboutness.add_ecom import OUT as LABELS
 from aboutness.ingest import DEMO_DIR
 from aboutness.params import load_params, stage, write_json, write_parquet, write_quarantine
-from aboutness.schema import CARD_FIELDS, POOL_COLUMNS, InputError, canonical_url, clean_text, expand_paths, load_labels
+from aboutness.schema import (
+    CARD_FIELDS,
+    POOL_COLUMNS,
+    InputError,
+    bad_weight,
+    canonical_url,
+    clean_text,
+    expand_paths,
+    load_labels,
+)
 from aboutness.splits import SPLITS, split_labels
 from aboutness.tables import read_table
 
@@ -84,10 +93,9 @@ def trash_reasons(pool: pd.DataFrame, cfg: dict) -> pd.Series:
     urls = pool["doc_url"].map(canonical_url)
     reason = pd.Series("", index=pool.index)
     title_chars = pool["doc_title"].str.count(r"\w")
-    weight = pool["weight"].astype(float)
     rules = [
         ("non_http", urls.isna()),
-        ("bad_weight", ~np.isfinite(weight) | (weight <= 0)),  # a negative weight would train the student backwards
+        ("bad_weight", bad_weight(pool["weight"])),  # a negative weight would train the student backwards
         ("empty_title", title_chars < cfg["min_title_chars"]),
         ("boilerplate", pool["doc_title"].str.contains(title_re) | pool["doc_body"].str.contains(body_re)),
         ("duplicate", pd.DataFrame({"c": pool["card_id"], "u": urls}).duplicated()),
@@ -156,21 +164,6 @@ def check_no_leaks(frames: dict[str, pd.DataFrame], held_out: pd.DataFrame, how:
             found = set(zip(df["card_id"], df["doc_url"])) & pairs
         if found:
             raise AssertionError(f"held-out cards or documents leak into {name}: {sorted(map(str, found))[:5]}")
-
-
-def drop_valid(pools: dict[str, pd.DataFrame], valid: pd.DataFrame, how: str) -> dict[str, int]:
-    """Pool rows of valid cards (valid pairs for the pair split) go: the student picks its checkpoint
-    on valid, so it must not have learnt those cards from the pools."""
-    removed = {}
-    for name, df in pools.items():
-        if how == "card":
-            hit = df["card_id"].isin(set(valid["card_id"]))
-        else:
-            hit = pd.Series([p in set(zip(valid["card_id"], valid["doc_url"])) for p in zip(df["card_id"], df["doc_url"])],
-                            index=df.index, dtype=bool)
-        removed[name] = int(hit.sum())
-        pools[name] = df.loc[~hit].reset_index(drop=True)
-    return removed
 
 
 def label_mix(df: pd.DataFrame) -> dict:
@@ -242,8 +235,10 @@ def build_pools(labels: pd.DataFrame, params: dict) -> tuple[dict[str, pd.DataFr
     # Eval sets are held out like test: their cards and documents never reach training or the pools.
     held_out = pd.concat([test, *eval_sets.values()], ignore_index=True)
     removed = guard_leaks(frames, held_out, cfg["split"], cfg["allow_test_docs"])
+    # Pool rows of valid cards (valid pairs for the pair split) go too: the student picks its checkpoint on
+    # valid, so it must not have learnt those cards from the pools. The guard's card rule does exactly that.
     pools = {name: frames[name] for name in POOLS}
-    valid_removed = drop_valid(pools, frames["valid"], cfg["split"])
+    valid_removed = guard_leaks(pools, frames["valid"], cfg["split"], allow_test_docs=True)
     frames.update(pools)
     check_no_leaks(frames, held_out, cfg["split"], cfg["allow_test_docs"])
     overlap = jaccard(frames["runtime"], frames["url_try"])

