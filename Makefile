@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	# torch first and pinned: a bare `torch` requirement would pull a multi-GB CUDA build.
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[dev]'
+	# the Ray extra too: its tests run with the rest
+	$(BIN)/pip install -q -e '.[dev,ray]'
 	touch $(STAMP)
 
 repro: $(STAMP)

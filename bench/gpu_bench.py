@@ -25,17 +25,10 @@ from common import ROOT, machine, ours_or_run_glue, repeat_rows
 from tabulate import tabulate
 from transformers import BertConfig, BertForSequenceClassification, TrainerCallback, pipeline
 
-from aboutness.models import (
-    ScoringChunks,
-    autocast,
-    best_device,
-    encode,
-    load_classifier,
-    load_tokenizer,
-    predict_logits,
-    scoring_workers,
-)
+from aboutness.data import encode
+from aboutness.models import best_device, load_classifier, load_tokenizer
 from aboutness.params import load_params
+from aboutness.scoring import ScoringChunks, autocast, predict_logits, scoring_workers
 from aboutness.text import card_text, doc_text
 
 TEXT = {"card_fields": ["title", "subtitle", "main_type", "definition"], "doc_fields": ["title", "url", "body"], "seq_len": 192}

@@ -23,10 +23,10 @@ import json, resource, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from aboutness.predict import predict_file
-from aboutness.score_pools import score_file, teacher_logits
+from aboutness.scoring import TeacherScorer, score_file
 what, model, src, dst = sys.argv[2:6]
 if what == "score":
-    score_file(Path(src), Path(dst), teacher_logits(Path(model), 64, False, Path(dst).parent)[0], 4096)
+    score_file(Path(src), Path(dst), TeacherScorer(Path(model), 64), 4096)
 else:
     predict_file(Path(model), Path(src), Path(dst), 64, 4096)
 print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))

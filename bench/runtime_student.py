@@ -20,18 +20,11 @@ from common import ROOT, machine, model_gflop, onnx_matmul_gops
 from sklearn.metrics import f1_score
 from tabulate import tabulate
 
+from aboutness.data import encode
 from aboutness.export import OnnxScorer, export_onnx
-from aboutness.models import (
-    class_scores,
-    encode,
-    head_outputs,
-    load_classifier,
-    load_meta,
-    load_tokenizer,
-    predict_logits,
-    save_meta,
-    truncate_layers,
-)
+from aboutness.heads import class_scores
+from aboutness.models import head_outputs, load_classifier, load_meta, load_tokenizer, save_meta, truncate_layers
+from aboutness.scoring import predict_logits
 
 
 def timed(score, df: pd.DataFrame, latency_pairs: int) -> tuple[float, float, float]:

@@ -22,18 +22,11 @@ from common import ROOT, machine, model_gflop, onnx_matmul_gops, ratio_table, tr
 from transformers import pipeline
 
 from aboutness.cli import batch_size_arg
-from aboutness.models import (
-    best_device,
-    class_scores,
-    encode,
-    head_outputs,
-    load_classifier,
-    load_meta,
-    load_tokenizer,
-    predict_logits,
-    scoring_batch_size,
-)
+from aboutness.data import encode
+from aboutness.heads import class_scores
+from aboutness.models import best_device, head_outputs, load_classifier, load_meta, load_tokenizer
 from aboutness.score_pools import teacher_logits
+from aboutness.scoring import predict_logits, scoring_batch_size
 from aboutness.text import card_text, doc_text
 
 

@@ -55,6 +55,10 @@ def test_default_params_pass():
     ("text.card_fields", ["title", "colour"], "text.card_fields", "distinct fields from title"),
     ("teacher.lrr", 1e-4, "teacher.lrr", "no such key (a typo?)"),
     ("model.layer_map", "top", "model.layer_map", "'bottom' or 'spread'"),
+    ("distill.engine", "spark", "distill.engine", "'local' or 'ray'"),
+    ("distill.hidden_weight", -1.0, "distill.hidden_weight", "greater than or equal to 0"),
+    ("ray.actors", 0, "ray.actors", "greater than or equal to 1"),
+    ("ray.cpus_per_actor", 0, "ray.cpus_per_actor", "greater than 0"),
     ("distill.target", "all", "distill", "loss mse_logits with target vital only"),
     # point 8: every file a param names lives where DVC sees it
     ("teacher.base", "/tmp/some-bert", "teacher.base", "inside base_models/"),
@@ -77,6 +81,14 @@ def test_bad_param_names_key_value_and_expectation(key, value, error_key, expect
     line = str(e.value).splitlines()[0]
     assert re.match(rf"params\.yaml {re.escape(error_key)}: .+; expected ", line), line
     assert expected in line, line
+
+
+def test_hidden_state_matching_needs_a_student_cut_from_the_teacher():
+    params = with_value("distill.hidden_weight", 1.0)
+    assert validate_params(copy.deepcopy(params)) == params  # model.init: trunc shares tokenizer and width
+    params["model"]["init"] = "pretrained"
+    with pytest.raises(InputError, match=r"params\.yaml distill\.hidden_weight: 1\.0; expected 0 unless model\.init is trunc"):
+        validate_params(params)
 
 
 def test_every_bad_key_is_listed_at_once():

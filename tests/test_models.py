@@ -5,19 +5,12 @@ import pandas as pd
 import pytest
 import torch
 
+from aboutness.data import encode
 from aboutness.distill import best_vital_threshold, build_student
-from aboutness.models import (
-    class_scores,
-    encode,
-    load_classifier,
-    load_tokenizer,
-    predict_logits,
-    save_meta,
-    scoring_batch_size,
-    set_attention_dropout,
-    truncate_layers,
-)
+from aboutness.heads import class_scores
+from aboutness.models import load_classifier, load_tokenizer, save_meta, set_attention_dropout, truncate_layers
 from aboutness.schema import InputError
+from aboutness.scoring import predict_logits, scoring_batch_size
 from aboutness.train_teacher import fit_thresholds
 from aboutness.training import per_example_loss
 from conftest import save_tiny_bert
@@ -200,7 +193,8 @@ def test_balanced_class_weights_give_every_class_the_same_total_weight():
 def test_row_weights_reach_the_loss(tiny_bert, tmp_path):
     """The Trainer drops dataset columns the model's forward does not take unless told not to: `weight`
     must reach compute_loss, and a weighted batch must give another loss than an unweighted one."""
-    from aboutness.models import PairDataset, load_classifier, load_tokenizer
+    from aboutness.data import PairDataset
+    from aboutness.models import load_classifier, load_tokenizer
     from aboutness.training import PairTrainer, collator, training_args
 
     tok, model = load_tokenizer(tiny_bert), load_classifier(tiny_bert, 3)
@@ -321,3 +315,38 @@ def test_lr_end_sets_a_floor_under_the_decay(tmp_path):
     floor = training_args(tmp_path, {**cfg, "lr_end": 0.35}, 1, 320, "macro_f1", True)
     assert linear.lr_scheduler_type == "linear"
     assert floor.lr_scheduler_type == "cosine_with_min_lr" and floor.lr_scheduler_kwargs == {"min_lr_rate": 0.35}
+
+
+def test_hidden_state_matching_adds_the_teachers_hidden_states_to_the_loss(tiny_bert, tmp_path):
+    """distill.hidden_weight: a student cut from the teacher (trunc, bottom layers) matches the teacher's own
+    layers exactly, so the term is 0 with an identity map and positive with TinyBERT's uniform map; in
+    training only, and scaled by its weight."""
+    from aboutness.data import PairDataset
+    from aboutness.models import load_classifier, load_tokenizer, truncate_layers
+    from aboutness.training import PairTrainer, collator, training_args
+
+    tok, teacher = load_tokenizer(tiny_bert), load_classifier(tiny_bert, 1)
+    student = truncate_layers(load_classifier(tiny_bert, 1), 2)
+    student.classifier.load_state_dict(teacher.classifier.state_dict())
+    enc = dict(tok(["mercury", "venus", "mars"], ["a planet", "a goddess", "a god of war"]))
+    data = PairDataset(enc, np.array([0.9, 0.1, 0.5], dtype=np.float32))
+    cfg = {"batch_size": 3, "lr": 1e-3, "epochs": 1, "warmup": 0, "weight_decay": 0.0, "eval_steps": None}
+    args = training_args(tmp_path, cfg, seed=0, n_train=3, best_metric="loss", greater_is_better=False)
+
+    def loss(weight: float, pairs: list[tuple[int, int]], training: bool = True) -> float:
+        trainer = PairTrainer(model=student, args=args, train_dataset=data, eval_dataset=data, data_collator=collator(tok),
+                              head="vital", teacher=teacher, hidden_weight=weight, hidden_layers=pairs)
+        student.train(training)
+        torch.manual_seed(0)
+        with torch.no_grad():
+            return float(trainer.compute_loss(student, next(iter(trainer.get_train_dataloader()))))
+
+    for module in [*student.modules(), *teacher.modules()]:  # no dropout: only the hidden term tells losses apart
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 0.0
+    plain = loss(0.0, [])
+    assert loss(1.0, [(1, 1), (2, 2)]) == pytest.approx(plain, abs=1e-6)  # the student's layers are the teacher's
+    uniform = loss(1.0, [(1, 2), (2, 4)]) - plain  # student layer 2 learns the teacher's last (4th) layer
+    assert uniform > 1e-5
+    assert loss(3.0, [(1, 2), (2, 4)]) - plain == pytest.approx(3 * uniform, rel=1e-2)
+    assert loss(1.0, [(1, 2), (2, 4)], training=False) == pytest.approx(plain, abs=1e-6)  # valid loss: head only

@@ -211,6 +211,8 @@ class Distill(Strict):
     score_batch_size: BatchSize
     score_chunk_rows: PosInt
     score_int8: bool
+    engine: Literal["local", "ray"]
+    hidden_weight: NonNeg
 
     @model_validator(mode="after")
     def _logits_need_vital(self) -> Distill:
@@ -224,6 +226,12 @@ class Distill(Strict):
         if not v or any(p not in POOL_NAMES for p in v) or len(set(v)) != len(v):
             raise ValueError(f"a non-empty list of distinct names from {', '.join(POOL_NAMES)} (valid and test never train a student)")
         return v
+
+
+class Ray(Strict):
+    address: str | None
+    actors: PosInt | None
+    cpus_per_actor: PosFloat
 
 
 class Eval(Strict):
@@ -256,6 +264,7 @@ class Params(Strict):
     teacher: Teacher
     model: Student
     distill: Distill
+    ray: Ray
     eval: Eval
 
 
@@ -297,6 +306,9 @@ def check_against_bases(p: Params) -> list[tuple[str, Any, str]]:
     teacher_depth = p.teacher.layers or (configs["teacher"] or {}).get("num_hidden_layers")
     if p.model.init == "trunc" and teacher_depth and p.model.layers > teacher_depth:
         errors.append(("model.layers", p.model.layers, f"at most {teacher_depth}, the teacher's depth (model.init: trunc)"))
+    if p.distill.hidden_weight and p.model.init != "trunc":
+        # matched token by token on the student's input: the two must share the tokenizer and the width
+        errors.append(("distill.hidden_weight", p.distill.hidden_weight, "0 unless model.init is trunc"))
     if p.model.init == "pretrained":
         depth = (configs["model"] or {}).get("num_hidden_layers")
         if depth and p.model.layers > depth:

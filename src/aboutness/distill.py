@@ -6,23 +6,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from transformers import set_seed
+from transformers import PreTrainedModel, set_seed
 
+from aboutness.data import PairDataset, encode
+from aboutness.heads import class_scores
 from aboutness.metrics import best_vital_threshold, vital_f1
-from aboutness.models import (
-    PairDataset,
-    class_scores,
-    encode,
-    load_classifier,
-    load_meta,
-    load_tokenizer,
-    predict_logits,
-    save_model_dir,
-    truncate_layers,
-)
+from aboutness.models import head_outputs, load_classifier, load_meta, load_tokenizer, save_model_dir, truncate_layers
 from aboutness.params import load_params, stage, write_json
 from aboutness.schema import LABEL_ID, LABELS, InputError
 from aboutness.score_pools import TEACHER, scored_path
+from aboutness.scoring import predict_logits
 from aboutness.training import (
     PairTrainer,
     collator,
@@ -79,6 +72,17 @@ def build_student(params: dict, n_out: int, teacher_dir: Path = TEACHER):
     return truncate_layers(model, m["layers"], m["layer_map"]), load_tokenizer(source)
 
 
+def hidden_match(params: dict, student) -> tuple[PreTrainedModel | None, list[tuple[int, int]]]:
+    """The teacher and the (student layer, teacher layer) pairs whose hidden states the student learns
+    (distill.hidden_weight > 0): TinyBERT's uniform map, the student's layer j of k to the teacher's layer
+    round(j * n / k), so that the student's last layer learns the teacher's last."""
+    if not params["distill"]["hidden_weight"]:
+        return None, []
+    teacher = load_classifier(TEACHER, head_outputs(load_meta(TEACHER)), params["teacher"]["allow_pickle"])
+    n, k = teacher.config.num_hidden_layers, student.config.num_hidden_layers
+    return teacher, [(j, round(j * n / k)) for j in range(1, k + 1)]
+
+
 def distill_seed(params: dict) -> int:
     """distill.seed, or the top-level seed when it is null: a seed study of the student alone
     changes distill.seed and re-uses the teacher and its scored pools."""
@@ -124,9 +128,11 @@ def distill(params: dict) -> dict:
     valid_ds = PairDataset(encode(tokenizer, valid, text_cfg), gold_targets(valid["label"], cfg["target"]))
     # the checkpoint kept is the one with the best valid vital F1, the student's one job
     args = training_args(CKPT, m, seed, len(data), "vital_f1", greater_is_better=True)
+    teacher, hidden_layers = hidden_match(params, model)
     trainer = PairTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=valid_ds,
                           data_collator=collator(tokenizer), compute_metrics=vital_metrics, head=head, loss=cfg["loss"],
-                          temperature=cfg["temperature"],
+                          temperature=cfg["temperature"], teacher=teacher, hidden_weight=cfg["hidden_weight"],
+                          hidden_layers=hidden_layers,
                           optimizers=(head_optimizer(model, m["lr"], m["weight_decay"], m["head_lr_mult"]), None))
     inputs = tuple(scored_path(n) for n in cfg["pools"]) + (VALID, TEACHER / "model.safetensors", Path(__file__))
     base = m["base"] if m["init"] == "pretrained" else None  # a trunc student's source, models/teacher, is in inputs

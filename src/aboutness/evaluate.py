@@ -13,20 +13,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from aboutness.heads import score_frame
 from aboutness.metrics import bootstrap_intervals, classification_metrics
-from aboutness.models import (
-    best_device,
-    head_outputs,
-    load_classifier,
-    load_meta,
-    load_tokenizer,
-    predict_logits,
-    score_frame,
-    scoring_batch_size,
-)
+from aboutness.models import best_device, head_outputs, load_classifier, load_meta, load_tokenizer
 from aboutness.params import load_params, stage, write_json, write_parquet
 from aboutness.plots import write_plot_data
 from aboutness.schema import InputError
+from aboutness.scoring import predict_logits, scoring_batch_size
 
 POOLS = Path("data/pools")
 MODELS = {"teacher": Path("models/teacher"), "student": Path("models/student")}

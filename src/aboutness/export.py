@@ -9,16 +9,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from aboutness.models import (
-    META,
-    ScoringChunks,
-    head_outputs,
-    load_classifier,
-    load_meta,
-    load_tokenizer,
-    scoring_batch_size,
-)
+from aboutness.models import META, head_outputs, load_classifier, load_meta, load_tokenizer
 from aboutness.schema import InputError
+from aboutness.scoring import ScoringChunks, scoring_batch_size
 
 ONNX_FILE = "model.onnx"
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")

@@ -11,8 +11,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
-from aboutness.models import best_device, head_outputs, load_classifier, load_meta, load_tokenizer, predict_logits, score_frame
+from aboutness.heads import score_frame
+from aboutness.models import best_device, head_outputs, load_classifier, load_meta, load_tokenizer
 from aboutness.schema import REQUIRED, InputError, validate
+from aboutness.scoring import predict_logits
 from aboutness.tables import READERS, iter_table
 
 OUT_COLUMNS = ("p_about", "p_mention", "p_not_about", "predicted", "vital")

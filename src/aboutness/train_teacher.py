@@ -8,19 +8,13 @@ import numpy as np
 import pandas as pd
 from transformers import set_seed
 
+from aboutness.data import PairDataset, encode
+from aboutness.heads import class_scores
 from aboutness.metrics import best_vital_threshold, vital_f1
-from aboutness.models import (
-    PairDataset,
-    class_scores,
-    encode,
-    load_classifier,
-    load_tokenizer,
-    predict_logits,
-    save_model_dir,
-    truncate_layers,
-)
+from aboutness.models import load_classifier, load_tokenizer, save_model_dir, truncate_layers
 from aboutness.params import load_params, stage, write_json
 from aboutness.schema import LABEL_ID, LABELS, InputError
+from aboutness.scoring import predict_logits
 from aboutness.training import (
     PairTrainer,
     class_metrics,

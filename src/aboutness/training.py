@@ -17,8 +17,9 @@ import yaml
 from transformers import DataCollatorWithPadding, Trainer, TrainingArguments
 from transformers.trainer_utils import get_last_checkpoint
 
+from aboutness.heads import class_scores
 from aboutness.metrics import best_vital_threshold, macro_f1, vital_f1
-from aboutness.models import class_scores, resolve_base
+from aboutness.models import resolve_base
 from aboutness.schema import LABELS
 
 
@@ -48,19 +49,41 @@ def per_example_loss(logits: torch.Tensor, target: torch.Tensor, head: str, loss
 class PairTrainer(Trainer):
     """Trainer with per-row weights and the loss of our heads."""
 
-    def __init__(self, *args, head: str, loss: str = "ce", temperature: float = 1.0, **kwargs):
+    def __init__(self, *args, head: str, loss: str = "ce", temperature: float = 1.0,
+                 teacher: torch.nn.Module | None = None, hidden_weight: float = 0.0,
+                 hidden_layers: list[tuple[int, int]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.head, self.loss_name, self.temperature = head, loss, temperature
+        # hidden-state matching (TinyBERT): the student's layer s learns the teacher's layer t, for (s, t) in
+        # hidden_layers (indices into `hidden_states`, 0 = embeddings), weighted by hidden_weight
+        self.teacher, self.hidden_weight, self.hidden_layers = teacher, hidden_weight, hidden_layers or []
+        if self.teacher is not None:
+            self.teacher.eval().requires_grad_(False)
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         inputs = dict(inputs)
         target = inputs.pop("labels")
         weight = inputs.pop("weight", None)
-        outputs = model(**inputs)
+        # in training only: the valid loss and predictions stay those of the head
+        match = self.teacher is not None and self.hidden_weight > 0 and model.training
+        outputs = model(**inputs, output_hidden_states=match)
         per = per_example_loss(outputs.logits.float(), target.float(), self.head, self.loss_name, self.temperature)
+        if match:
+            per = per + self.hidden_weight * self.hidden_loss(outputs.hidden_states, inputs)
         w = torch.ones_like(per) if weight is None else weight.float()
         loss = (per * w).sum() / w.sum()
         return (loss, outputs) if return_outputs else loss
+
+    def hidden_loss(self, student_states: tuple[torch.Tensor, ...], inputs: dict) -> torch.Tensor:
+        """Per row: the mean squared difference between the student's and the teacher's hidden states on the
+        student's own input, over its real tokens and the matched layers."""
+        teacher = self.teacher.to(student_states[0].device)
+        with torch.no_grad():
+            teacher_states = teacher(**inputs, output_hidden_states=True).hidden_states
+        mask = inputs["attention_mask"].unsqueeze(-1).float()
+        per = sum(((student_states[s].float() - teacher_states[t].float()) ** 2 * mask).sum((1, 2))
+                  for s, t in self.hidden_layers)
+        return per / (mask.sum((1, 2)) * student_states[0].shape[-1] * len(self.hidden_layers))
 
 
 def head_optimizer(model: torch.nn.Module, lr: float, weight_decay: float, head_lr_mult: float) -> torch.optim.Optimizer:
