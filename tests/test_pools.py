@@ -100,6 +100,26 @@ def test_pools_lose_valid_cards_and_the_leak_check_sees_what_the_guard_missed():
     assert guard_leaks(pair_pools, valid, "pair", allow_test_docs=True) == {"url_try": 2}
 
 
+def test_build_pools_drops_pool_rows_of_valid_cards(monkeypatch):
+    """A user pool file holding valid cards: the student picks its checkpoint on valid, so build_pools
+    drops those rows (load_pool_files used to ignore its cards argument and keep them)."""
+    from aboutness import build_pools as bp
+
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["pools"] |= {"corpus": None, "runtime": ["labels/pool.tsv"], "url_try": []}
+    params["eval"]["sets"] = None
+    df = labels().assign(card_title="t", card_subtitle="", card_main_type="", card_definition="", doc_title="d",
+                         doc_body="", weight=1.0)
+    pool = df.drop(columns="label").assign(doc_url=lambda d: d["doc_url"] + "?pool", doc_title="A pool page")
+    monkeypatch.setattr(bp, "load_pool_files", lambda setting: pool.copy() if setting else pool.head(0).copy())
+    frames, _, metrics = bp.build_pools(df, params)
+    valid_cards = set(frames["valid"]["card_id"])
+    assert valid_cards and not frames["runtime"]["card_id"].isin(valid_cards).any()
+    assert metrics["valid_cards_removed_from_pools"]["runtime"] == pool["card_id"].isin(valid_cards).sum() > 0
+    held_out = valid_cards | set(frames["test"]["card_id"])
+    assert set(frames["runtime"]["card_id"]) == set(pool["card_id"]) - held_out  # every train card's rows stay
+
+
 def test_build_pools_fails_when_the_guard_misses_a_leak(monkeypatch):
     """check_no_leaks used to re-run the guard on frames it had cleaned, so it could never fire."""
     from aboutness import build_pools as bp

@@ -39,6 +39,20 @@ def test_tsv_stray_quote_anywhere_is_an_ordinary_character(tmp_path, row, col, w
     assert m["rows_in"] == 3 == m["rows_kept"] + m["rows_quarantined"]
 
 
+def test_tsv_two_stray_quotes_keep_every_row_between_them(tmp_path):
+    """Two quotes rows apart: pandas' quoting read everything between them as one field, so the rows
+    in between vanished and rows_in (then kept + quarantined) still said nothing was lost."""
+    table = rows(6)
+    table[1][3], table[4][3] = '"Opening', 'Closing"'
+    path = tmp_path / "l.tsv"
+    write_text(path, table, "\t")
+    df = read_table(path)
+    assert df["card_id"].tolist() == [f"c{i}" for i in range(6)]
+    assert df["doc_title"].tolist()[1:5] == ['"Opening', "Title 2", "Title 3", 'Closing"']
+    kept, q, m = ingest([path])
+    assert m["rows_in"] == 6 == m["rows_kept"] and m["rows_quarantined"] == 0
+
+
 @pytest.mark.parametrize("row", [0, 1, 2])  # with rows after it, and on the last line
 @pytest.mark.parametrize("col", [0, 1, 3])
 def test_csv_unmatched_quote_at_field_start_names_its_line(tmp_path, row, col):

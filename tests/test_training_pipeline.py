@@ -147,3 +147,21 @@ def test_train_teacher_runs_under_torchrun_with_two_processes(tmp_path, tiny_ber
     n_train = len(pd.read_parquet(repo / "data/pools/train.parquet"))
     assert steps == {-(-n_train // (2 * 8))}      # each rank saw half of every epoch (batch 8 per process)
     assert AutoConfig.from_pretrained(repo / "models/teacher").num_hidden_layers == 4
+
+
+@pytest.mark.slow
+def test_dvc_sees_an_edit_of_files_that_params_name(trained_repo):
+    """Issue 14 point 8: label, pool and eval files live in labels/ and local base models in base_models/,
+    folders the stages that read them depend on, so `dvc status` notices an edit there."""
+    for new_file, stages in (("labels/extra.tsv", ("ingest", "add_ecom", "build_pools")),
+                             ("base_models/README.md", ("train_teacher", "distill"))):
+        path = trained_repo / new_file
+        before = path.read_bytes() if path.exists() else None
+        path.write_text("edited\n")
+        try:
+            status = json.loads(run([dvc(), "status", "--json"], trained_repo).stdout)
+        finally:
+            path.write_bytes(before) if before is not None else path.unlink()
+        for stage in stages:
+            changes = json.dumps(status.get(stage, []))
+            assert new_file.split("/")[0] in changes, (new_file, stage, status.get(stage))
