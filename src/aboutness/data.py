@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
+import datasets
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import torch
 
 from aboutness.text import card_text, doc_text
@@ -39,3 +44,34 @@ class PairDataset(torch.utils.data.Dataset):
         if self.weights is not None:
             item["weight"] = float(self.weights[i])
         return item
+
+
+# rows in, (targets, row weights) out: how distill turns the teacher's scores into what the student learns
+Targets = Callable[[pd.DataFrame], tuple[np.ndarray, np.ndarray]]
+
+
+def scored_dataset(paths: list[Path], tokenizer, text_cfg: dict, targets: Targets, batch_rows: int = 1000) -> datasets.Dataset:
+    """Scored pool files as one HF `datasets` Dataset: Arrow tables on disk, memory-mapped, so the pools
+    never sit in RAM whole. Only the columns the text and targets need are read; each file is tokenised once,
+    in batches, and datasets caches the result by its fingerprint (this function, the tokenizer, the text
+    config and the targets), so a re-run with the same settings reads it back. A `length` column lets the
+    Trainer group by length without tokenising again."""
+    fields = [f"card_{f}" for f in text_cfg["card_fields"]] + [f"doc_{f}" for f in text_cfg["doc_fields"]]
+
+    def encode_batch(batch: dict) -> dict:
+        df = pd.DataFrame({k: batch[k] for k in batch})  # a LazyBatch, which pandas reads as a list
+        y, w = targets(df)
+        enc = encode(tokenizer, df, text_cfg)
+        return {**enc, "labels": y.astype(np.float32), "weight": w.astype(np.float32),
+                "length": [len(ids) for ids in enc["input_ids"]]}
+
+    parts = []
+    for path in paths:
+        names = pq.read_schema(path).names
+        wanted = [c for c in names if c in fields or c in ("label", "weight") or c.startswith("teacher_logit_")]
+        part = datasets.Dataset.from_parquet(str(path), columns=wanted)
+        # files differ in columns (only the train split has `label`): each maps to the same encoded columns
+        parts.append(part.map(encode_batch, batched=True, batch_size=batch_rows, remove_columns=part.column_names,
+                              desc=f"tokenising {Path(path).name}"))
+    # one schema for all (datasets may infer another width for a column of one file)
+    return datasets.concatenate_datasets([part.cast(parts[0].features) for part in parts])

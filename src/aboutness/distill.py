@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from transformers import PreTrainedModel, set_seed
 
-from aboutness.data import PairDataset, encode
+from aboutness.data import PairDataset, encode, scored_dataset
 from aboutness.heads import class_scores
 from aboutness.metrics import best_vital_threshold, vital_f1
 from aboutness.models import head_outputs, load_classifier, load_meta, load_tokenizer, save_model_dir, truncate_layers
@@ -57,6 +58,28 @@ def teacher_targets(df: pd.DataFrame, teacher_meta: dict, target: str, temperatu
 def gold_targets(labels: pd.Series, target: str) -> np.ndarray:
     onehot = np.eye(len(LABELS), dtype=np.float32)[labels.map(LABEL_ID).to_numpy()]
     return onehot[:, 0].copy() if target == "vital" else onehot
+
+
+def student_targets(df: pd.DataFrame, teacher_meta: dict, cfg: dict) -> tuple[np.ndarray, np.ndarray]:
+    """What the student learns from each row: the teacher's target, mixed with the gold label where there
+    is one (distill.label_weight), and the row's weight."""
+    y = teacher_targets(df, teacher_meta, cfg["target"], cfg["temperature"])
+    if cfg["label_weight"] and "label" in df.columns:
+        has_gold = df["label"].notna().to_numpy()
+        gold = gold_targets(df.loc[has_gold, "label"], cfg["target"])
+        y[has_gold] = (1 - cfg["label_weight"]) * y[has_gold] + cfg["label_weight"] * gold
+    # Pools hold few positives; weighting rows by the teacher's P(about) keeps the vital class heard.
+    p_about = y if cfg["target"] == "vital" else y[:, 0]
+    return y, df["weight"].to_numpy(np.float32) * (1 + cfg["positive_weight"] * p_about)
+
+
+def p_about_mean(ds) -> float:
+    """Mean teacher P(about) over the training rows, read in chunks from the on-disk dataset."""
+    total = 0.0
+    for batch in ds.select_columns("labels").with_format("numpy").iter(batch_size=65536):
+        y = batch["labels"]
+        total += float((y if y.ndim == 1 else y[:, 0]).astype(np.float64).sum())
+    return total / max(1, len(ds))
 
 
 def build_student(params: dict, n_out: int, teacher_dir: Path = TEACHER):
@@ -110,24 +133,16 @@ def distill(params: dict) -> dict:
     seed = distill_seed(params)
     teacher_meta = load_meta(TEACHER)
     text_cfg = student_text(params)
-    data = pd.concat([pd.read_parquet(scored_path(n)).assign(_pool=n) for n in cfg["pools"]], ignore_index=True)
-    y = teacher_targets(data, teacher_meta, cfg["target"], cfg["temperature"])
-    if cfg["label_weight"] and "label" in data.columns:
-        has_gold = data["label"].notna().to_numpy()
-        gold = gold_targets(data.loc[has_gold, "label"], cfg["target"])
-        y[has_gold] = (1 - cfg["label_weight"]) * y[has_gold] + cfg["label_weight"] * gold
-    # Pools hold few positives; weighting rows by the teacher's P(about) keeps the vital class heard.
-    p_about = y if cfg["target"] == "vital" else y[:, 0]
-    weights = data["weight"].to_numpy(np.float32) * (1 + cfg["positive_weight"] * p_about)
     n_out = 1 if cfg["target"] == "vital" else len(LABELS)
     head = "vital" if n_out == 1 else "onetarget"
     set_seed(seed)  # the new head's random init must come from params.yaml too
     model, tokenizer = build_student(params, n_out)
     valid = pd.read_parquet(VALID)
-    train_ds = PairDataset(encode(tokenizer, data, text_cfg), y.astype(np.float32), weights)
+    train_ds = scored_dataset([scored_path(n) for n in cfg["pools"]], tokenizer, text_cfg,
+                              partial(student_targets, teacher_meta=teacher_meta, cfg=cfg))
     valid_ds = PairDataset(encode(tokenizer, valid, text_cfg), gold_targets(valid["label"], cfg["target"]))
     # the checkpoint kept is the one with the best valid vital F1, the student's one job
-    args = training_args(CKPT, m, seed, len(data), "vital_f1", greater_is_better=True)
+    args = training_args(CKPT, m, seed, len(train_ds), "vital_f1", greater_is_better=True)
     teacher, hidden_layers = hidden_match(params, model)
     trainer = PairTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=valid_ds,
                           data_collator=collator(tokenizer), compute_metrics=vital_metrics, head=head, loss=cfg["loss"],
@@ -155,8 +170,8 @@ def distill(params: dict) -> dict:
     share = check_collapse(valid_f1, teacher_meta, cfg["min_share"])
     save_model_dir(OUT, model, tokenizer, meta)
     return {"valid_vital_f1": valid_f1, "seed": seed, "valid_vital_f1_share_of_teacher": share,
-            "layers": m["layers"], "distill_pairs": len(data), "steps": trainer.state.global_step,
-            "teacher_p_about_mean": float(p_about.mean())}
+            "layers": m["layers"], "distill_pairs": len(train_ds), "steps": trainer.state.global_step,
+            "teacher_p_about_mean": p_about_mean(train_ds)}
 
 
 @stage

@@ -64,6 +64,7 @@ class PairTrainer(Trainer):
         inputs = dict(inputs)
         target = inputs.pop("labels")
         weight = inputs.pop("weight", None)
+        inputs.pop("length", None)  # the datasets' length column, for grouping only
         # in training only: the valid loss and predictions stay those of the head
         match = self.teacher is not None and self.hidden_weight > 0 and model.training
         outputs = model(**inputs, output_hidden_states=match)
