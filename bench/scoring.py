@@ -25,8 +25,7 @@ from aboutness.cli import batch_size_arg
 from aboutness.data import encode
 from aboutness.heads import class_scores
 from aboutness.models import best_device, head_outputs, load_classifier, load_meta, load_tokenizer
-from aboutness.score_pools import teacher_logits
-from aboutness.scoring import predict_logits, scoring_batch_size
+from aboutness.scoring import predict_logits, scoring_batch_size, teacher_logits
 from aboutness.text import card_text, doc_text
 
 

@@ -109,3 +109,11 @@ def test_a_stage_stops_before_any_work(tmp_path, monkeypatch, capsys):
         ingest.main()
     assert "params.yaml eval.bootstrap: 0; expected greater than or equal to 100" in capsys.readouterr().err
     assert not (tmp_path / "data").exists()
+
+
+def test_int8_scoring_is_for_the_local_engine_only():
+    params = with_value("distill.engine", "ray")
+    assert validate_params(copy.deepcopy(params)) == params
+    params["distill"]["score_int8"] = True  # the Ray actors would silently score in fp32
+    with pytest.raises(InputError, match=r"params\.yaml distill: .*expected score_int8 with engine local only"):
+        validate_params(params)

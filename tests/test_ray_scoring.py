@@ -58,7 +58,7 @@ def test_ray_scores_equal_the_local_path(local_ray, teacher, pool, tmp_path):
     n_local = score_file(pool, local, TeacherScorer(teacher, 16), chunk_rows=128)
     n_ray = score_file_ray(pool, distributed, teacher, 16, 128, RAY)
     assert n_local == n_ray == 1000
-    assert pq.read_schema(distributed) == pq.read_schema(local)  # types and pandas metadata
+    assert pq.read_schema(distributed).equals(pq.read_schema(local), check_metadata=True)  # types and pandas metadata
     a, b = pd.read_parquet(local), pd.read_parquet(distributed)
     logits = [c for c in a.columns if c.startswith("teacher_logit_")]
     assert len(logits) == 3

@@ -220,6 +220,12 @@ class Distill(Strict):
             raise ValueError("loss mse_logits with target vital only (one output, the teacher's log-odds of about)")
         return self
 
+    @model_validator(mode="after")
+    def _int8_is_local(self) -> Distill:
+        if self.score_int8 and self.engine == "ray":
+            raise ValueError("score_int8 with engine local only (Ray actors score with PyTorch, bf16 on a GPU)")
+        return self
+
     @field_validator("pools")
     @classmethod
     def _pools(cls, v: list[str]) -> list[str]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
+import datasets
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 from transformers import PreTrainedModel, set_seed
 
 from aboutness.data import PairDataset, encode, scored_dataset
@@ -73,7 +75,7 @@ def student_targets(df: pd.DataFrame, teacher_meta: dict, cfg: dict) -> tuple[np
     return y, df["weight"].to_numpy(np.float32) * (1 + cfg["positive_weight"] * p_about)
 
 
-def p_about_mean(ds) -> float:
+def p_about_mean(ds: datasets.Dataset) -> float:
     """Mean teacher P(about) over the training rows, read in chunks from the on-disk dataset."""
     total = 0.0
     for batch in ds.select_columns("labels").with_format("numpy").iter(batch_size=65536):
@@ -95,7 +97,7 @@ def build_student(params: dict, n_out: int, teacher_dir: Path = TEACHER):
     return truncate_layers(model, m["layers"], m["layer_map"]), load_tokenizer(source)
 
 
-def hidden_match(params: dict, student) -> tuple[PreTrainedModel | None, list[tuple[int, int]]]:
+def hidden_match(params: dict, student: PreTrainedModel) -> tuple[PreTrainedModel | None, list[tuple[int, int]]]:
     """The teacher and the (student layer, teacher layer) pairs whose hidden states the student learns
     (distill.hidden_weight > 0): TinyBERT's uniform map, the student's layer j of k to the teacher's layer
     round(j * n / k), so that the student's last layer learns the teacher's last."""
@@ -138,20 +140,30 @@ def distill(params: dict) -> dict:
     set_seed(seed)  # the new head's random init must come from params.yaml too
     model, tokenizer = build_student(params, n_out)
     valid = pd.read_parquet(VALID)
-    train_ds = scored_dataset([scored_path(n) for n in cfg["pools"]], tokenizer, text_cfg,
-                              partial(student_targets, teacher_meta=teacher_meta, cfg=cfg))
+    paths = [scored_path(n) for n in cfg["pools"]]
+    rows = {path: pq.read_metadata(path).num_rows for path in paths}
+    if not any(rows.values()):
+        raise InputError(f"distill: the scored pools ({', '.join(map(str, paths))}) hold no rows; metrics/pools.json "
+                         "says where they went (trash, leakage guard)")
     valid_ds = PairDataset(encode(tokenizer, valid, text_cfg), gold_targets(valid["label"], cfg["target"]))
     # the checkpoint kept is the one with the best valid vital F1, the student's one job
-    args = training_args(CKPT, m, seed, len(train_ds), "vital_f1", greater_is_better=True)
+    args = training_args(CKPT, m, seed, sum(rows.values()), "vital_f1", greater_is_better=True)
+    inputs = tuple(paths) + (VALID, TEACHER / "model.safetensors", Path(__file__))
+    base = m["base"] if m["init"] == "pretrained" else None  # a trunc student's source, models/teacher, is in inputs
+    resume = prepare_checkpoints(CKPT, run_fingerprint("distill", params, base, inputs), args)
+    # The tokenised pools are cached beside the checkpoints, which go whenever the run's fingerprint changes
+    # (code, params, data by content): datasets' own cache key (file paths and times, functions by name) could
+    # serve rows of an older text or targets function, and its default home grows with every experiment.
+    datasets.config.HF_DATASETS_CACHE = str((CKPT / "datasets").resolve())
+    with args.main_process_first(local=False, desc="tokenising the pools"):  # under DDP one rank builds the cache
+        train_ds = scored_dataset([path for path in paths if rows[path]], tokenizer, text_cfg,
+                                  partial(student_targets, teacher_meta=teacher_meta, cfg=cfg))
     teacher, hidden_layers = hidden_match(params, model)
     trainer = PairTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=valid_ds,
                           data_collator=collator(tokenizer), compute_metrics=vital_metrics, head=head, loss=cfg["loss"],
                           temperature=cfg["temperature"], teacher=teacher, hidden_weight=cfg["hidden_weight"],
                           hidden_layers=hidden_layers,
                           optimizers=(head_optimizer(model, m["lr"], m["weight_decay"], m["head_lr_mult"]), None))
-    inputs = tuple(scored_path(n) for n in cfg["pools"]) + (VALID, TEACHER / "model.safetensors", Path(__file__))
-    base = m["base"] if m["init"] == "pretrained" else None  # a trunc student's source, models/teacher, is in inputs
-    resume = prepare_checkpoints(CKPT, run_fingerprint("distill", params, base, inputs), args)
     if resume:
         print(f"distill: resuming from {resume}")
     trainer.train(resume_from_checkpoint=resume)
