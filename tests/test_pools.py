@@ -7,7 +7,7 @@ from aboutness.build_pools import (
     check_no_leaks,
     eval_set,
     guard_leaks,
-    load_pool_files,
+    pool_file_chunks,
     split_labels,
     trash_reasons,
     url_try_pool,
@@ -79,7 +79,7 @@ def test_pool_file_weights_are_read_not_defaulted(tmp_path):
     path = tmp_path / "pool.tsv"
     pd.DataFrame({"card_id": "c", "card_title": "Mercury", "doc_url": [f"https://a.org/{i}" for i in range(7)],
                   "doc_title": "Mercury", "weight": weights}).to_csv(path, sep="\t", index=False)
-    pool = load_pool_files([str(path)])
+    pool = pd.concat(pool_file_chunks([str(path)]))
     assert pool["weight"].iloc[:2].tolist() == [1.0, 2.5]
     assert trash_reasons(pool, TRASH).tolist() == ["", ""] + ["bad_weight"] * 5
 
@@ -100,41 +100,88 @@ def test_pools_lose_valid_cards_and_the_leak_check_sees_what_the_guard_missed():
     assert guard_leaks(pair_pools, valid, "pair", allow_test_docs=True) == {"url_try": 2}
 
 
-def test_build_pools_drops_pool_rows_of_valid_cards(monkeypatch):
+def pool_params(runtime: list[str], url_try: list[str]) -> dict:
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["pools"] |= {"corpus": None, "runtime": runtime, "url_try": url_try}
+    params["eval"]["sets"] = None
+    return params
+
+
+def full_labels() -> pd.DataFrame:
+    return labels().assign(card_title="t", card_subtitle="", card_main_type="", card_definition="", doc_title="d",
+                           doc_body="", weight=1.0)
+
+
+def test_build_pools_drops_pool_rows_of_valid_cards(tmp_path):
     """A user pool file holding valid cards: the student picks its checkpoint on valid, so build_pools
     drops those rows (load_pool_files used to ignore its cards argument and keep them)."""
     from aboutness import build_pools as bp
 
-    params = yaml.safe_load((ROOT / "params.yaml").read_text())
-    params["pools"] |= {"corpus": None, "runtime": ["labels/pool.tsv"], "url_try": []}
-    params["eval"]["sets"] = None
-    df = labels().assign(card_title="t", card_subtitle="", card_main_type="", card_definition="", doc_title="d",
-                         doc_body="", weight=1.0)
+    df = full_labels()
     pool = df.drop(columns="label").assign(doc_url=lambda d: d["doc_url"] + "?pool", doc_title="A pool page")
-    monkeypatch.setattr(bp, "load_pool_files", lambda setting: pool.copy() if setting else pool.head(0).copy())
-    frames, _, metrics = bp.build_pools(df, params)
-    valid_cards = set(frames["valid"]["card_id"])
-    assert valid_cards and not frames["runtime"]["card_id"].isin(valid_cards).any()
+    pool.to_csv(tmp_path / "pool.tsv", sep="\t", index=False)
+    metrics = bp.build_pools(df, pool_params([str(tmp_path / "pool.tsv")], []), tmp_path / "out", tmp_path / "q.tsv")
+    valid_cards = set(pd.read_parquet(tmp_path / "out/valid.parquet")["card_id"])
+    runtime = pd.read_parquet(tmp_path / "out/runtime.parquet")
+    assert valid_cards and not runtime["card_id"].isin(valid_cards).any()
     assert metrics["valid_cards_removed_from_pools"]["runtime"] == pool["card_id"].isin(valid_cards).sum() > 0
-    held_out = valid_cards | set(frames["test"]["card_id"])
-    assert set(frames["runtime"]["card_id"]) == set(pool["card_id"]) - held_out  # every train card's rows stay
+    held_out = valid_cards | set(pd.read_parquet(tmp_path / "out/test.parquet")["card_id"])
+    assert set(runtime["card_id"]) == set(pool["card_id"]) - held_out  # every train card's rows stay
 
 
-def test_build_pools_fails_when_the_guard_misses_a_leak(monkeypatch):
+def test_build_pools_fails_when_the_guard_misses_a_leak(tmp_path, monkeypatch):
     """check_no_leaks used to re-run the guard on frames it had cleaned, so it could never fire."""
     from aboutness import build_pools as bp
 
-    params = yaml.safe_load((ROOT / "params.yaml").read_text())
-    params["pools"] |= {"corpus": None, "runtime": [], "url_try": []}
-    params["eval"]["sets"] = None
-    empty_pool = pd.DataFrame(columns=list(bp.POOL_COLUMNS))
-    monkeypatch.setattr(bp, "load_pool_files", lambda setting: empty_pool.copy())
-    df = labels().assign(card_title="t", card_subtitle="", card_main_type="", card_definition="", doc_title="d",
-                         doc_body="", weight=1.0)
-    bp.build_pools(df, params)  # the real guard: nothing leaks
+    df = full_labels()
+    pool = df.drop(columns="label").assign(doc_url=lambda d: d["doc_url"] + "?pool", doc_title="A pool page")
+    pool.to_csv(tmp_path / "pool.tsv", sep="\t", index=False)
+    params = pool_params([str(tmp_path / "pool.tsv")], [])
+    bp.build_pools(df, params, tmp_path / "out", tmp_path / "q.tsv")  # the real guard: nothing leaks
+    guard = bp.guard_leaks
+    # a guard that misses the pools' leaks (the splits' guard still works): the check must see them
+    monkeypatch.setattr(bp, "guard_leaks", lambda frames, *a, **kw: {k: 0 for k in frames} if "pool" in frames
+                        else guard(frames, *a, **kw))
+    with pytest.raises(AssertionError, match="leak into pool"):
+        bp.build_pools(df, params, tmp_path / "out", tmp_path / "q.tsv")
     monkeypatch.setattr(bp, "guard_leaks", lambda frames, *a, **kw: {k: 0 for k in frames})
     with pytest.raises(AssertionError, match="leak into train"):
-        bp.build_pools(df, params)
+        bp.build_pools(df, params, tmp_path / "out", tmp_path / "q.tsv")
+
+
+def test_streamed_pool_matches_the_whole_frame_rules_and_quarantines_with_file_and_row(tmp_path, monkeypatch):
+    """A user pool streamed in chunks of 3 rows: repeats are found across chunks, including the repeat
+    of a row that was itself trash, as the whole-frame rules find them; rows in = kept + trash + guarded;
+    the quarantine names each trash row's file and row."""
+    from aboutness import build_pools as bp
+
+    df = full_labels()
+    train_card = "c1"
+    rows = pd.DataFrame({
+        "card_id": train_card, "card_title": "Mercury",
+        "doc_url": ["https://a.org/1", "ftp://a.org/2", "https://a.org/3", "https://a.org/4", "https://A.org/1#x",
+                    "https://a.org/6", "https://a.org/4", "https://a.org/8", "https://a.org/3"],
+        "doc_title": ["Mercury", "Mercury", "404 Not Found", "Mercury", "Mercury", "", "Mercury", "Mercury", "Mercury"],
+    })
+    path = tmp_path / "pool.tsv"
+    rows.to_csv(path, sep="\t", index=False)
+    whole = trash_reasons(pd.concat(pool_file_chunks([str(path)])), TRASH).tolist()
+    assert whole == ["", "non_http", "boilerplate", "", "duplicate", "empty_title", "duplicate", "", "duplicate"]
+    params = pool_params([str(path)], [])
+    split = split_labels(df, "card", params["pools"]["fractions"], params["seed"])
+    assert split[df["card_id"] == train_card].eq("train").all()
+    chunks = list(pool_file_chunks([str(path)], rows=3))
+    assert len(chunks) == 3
+    monkeypatch.setattr(bp, "pool_file_chunks", lambda setting: iter(chunks) if setting else iter([]))
+    metrics = bp.build_pools(df, params, tmp_path / "out", tmp_path / "q.tsv")
+    stats = metrics["pools"]["runtime"]
+    assert stats["trash_by_reason"] == {"boilerplate": 1, "duplicate": 3, "empty_title": 1, "non_http": 1}
+    assert stats["rows_in"] == 9 == stats["rows"] + stats["trash"] and stats["cards"] == 1
+    kept = pd.read_parquet(tmp_path / "out/runtime.parquet")
+    assert kept["doc_url"].tolist() == ["https://a.org/1", "https://a.org/4", "https://a.org/8"]
+    q = pd.read_csv(tmp_path / "q.tsv", sep="\t", dtype=str)
+    assert q["_row"].tolist() == ["2", "3", "5", "6", "7", "9"] and set(q["_source"]) == {str(path)}
+    assert q["reason"].tolist() == ["non_http", "boilerplate", "duplicate", "empty_title", "duplicate", "duplicate"]
 
 
 def test_eval_sets_are_validated_and_never_empty(tmp_path):

@@ -4,7 +4,9 @@ pools (`runtime`, `url_try`), the trash filter and the leakage guard."""
 from __future__ import annotations
 
 import re
+import shutil
 import warnings
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +15,8 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from aboutness.add_ecom import OUT as LABELS
 from aboutness.ingest import DEMO_DIR
-from aboutness.params import load_params, stage, write_json, write_parquet, write_quarantine
+from aboutness.params import load_params, stage, write_json, write_parquet
+from aboutness.pool_stream import QuarantineWriter, stream_pool
 from aboutness.schema import (
     CARD_FIELDS,
     POOL_COLUMNS,
@@ -25,13 +28,15 @@ from aboutness.schema import (
     load_labels,
 )
 from aboutness.splits import SPLITS, split_labels
-from aboutness.tables import read_table
+from aboutness.tables import count_records, iter_table, read_table
 
 OUT = Path("data/pools")
 EVAL_DIR = OUT / "eval"
 QUARANTINE = Path("data/quarantine/pools_trash.tsv")
 METRICS = Path("metrics/pools.json")
 POOLS = ("runtime", "url_try")
+BUILDERS = {"runtime": "retrieve", "url_try": "url_words"}  # the setting that builds a pool from the corpus
+CHUNK_ROWS = 100_000
 
 
 def cards_of(labels: pd.DataFrame) -> pd.DataFrame:
@@ -85,9 +90,11 @@ def _pairs(cards: pd.DataFrame, corpus: pd.DataFrame, rows: list[tuple[str, int]
     return out[list(POOL_COLUMNS)]
 
 
-def trash_reasons(pool: pd.DataFrame, cfg: dict) -> pd.Series:
+def trash_reasons(pool: pd.DataFrame, cfg: dict, duplicates: bool = True) -> pd.Series:
     """Why each pool row is trash ('' = keep). Rules, first match wins: non_http url, a weight that
-    is not a positive finite number, empty or near-empty title, boilerplate/error page, duplicate pair."""
+    is not a positive finite number, empty or near-empty title, boilerplate/error page, duplicate pair
+    (with `duplicates=False` that last rule is left to the caller: a streamed pool finds repeats over
+    the whole pool, not one chunk)."""
     title_re = re.compile("|".join(cfg["title_patterns"]), re.IGNORECASE)
     body_re = re.compile("|".join(cfg["body_patterns"]), re.IGNORECASE)
     urls = pool["doc_url"].map(canonical_url)
@@ -98,35 +105,28 @@ def trash_reasons(pool: pd.DataFrame, cfg: dict) -> pd.Series:
         ("bad_weight", bad_weight(pool["weight"])),  # a negative weight would train the student backwards
         ("empty_title", title_chars < cfg["min_title_chars"]),
         ("boilerplate", pool["doc_title"].str.contains(title_re) | pool["doc_body"].str.contains(body_re)),
-        ("duplicate", pd.DataFrame({"c": pool["card_id"], "u": urls}).duplicated()),
     ]
+    if duplicates:
+        rules.append(("duplicate", pd.DataFrame({"c": pool["card_id"], "u": urls}).duplicated()))
     for name, mask in rules:
         reason[mask & (reason == "")] = name
     return reason
 
 
-def load_pool_files(setting: list[str]) -> pd.DataFrame:
-    """User pool files: the pool schema without `label`; text normalised here, urls and weights
-    judged by the trash filter."""
-    frames = []
+def pool_file_chunks(setting: list[str], rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+    """User pool files in chunks of at most `rows`: the pool schema without `label`, text normalised
+    here, urls and weights judged by the trash filter; `_source` and `_row` name each row's origin."""
     for path in expand_paths(setting):
-        df = read_table(path)
-        missing = [c for c in ("card_id", "card_title", "doc_url", "doc_title") if c not in df.columns]
-        if missing:
-            raise InputError(f"{path}: missing required pool column(s) {', '.join(missing)} (header row 1)")
-        for col in POOL_COLUMNS:
-            df[col] = df[col].map(clean_text) if col in df.columns else ""
-        df["group"] = df["group"].replace("", "main")
-        # an unreadable weight is NaN, not 1: the trash filter quarantines it as bad_weight
-        df["weight"] = pd.to_numeric(df["weight"].replace("", "1"), errors="coerce")
-        frames.append(df[list(POOL_COLUMNS)])
-    return pd.concat(frames, ignore_index=True)
-
-
-def jaccard(a: pd.DataFrame, b: pd.DataFrame) -> float:
-    sa = set(zip(a["card_id"], a["doc_url"]))
-    sb = set(zip(b["card_id"], b["doc_url"]))
-    return len(sa & sb) / max(1, len(sa | sb))
+        for df in iter_table(path, rows):
+            missing = [c for c in ("card_id", "card_title", "doc_url", "doc_title") if c not in df.columns]
+            if missing:
+                raise InputError(f"{path}: missing required pool column(s) {', '.join(missing)} (header row 1)")
+            for col in POOL_COLUMNS:
+                df[col] = df[col].map(clean_text) if col in df.columns else ""
+            df["group"] = df["group"].replace("", "main")
+            # an unreadable weight is NaN, not 1: the trash filter quarantines it as bad_weight
+            df["weight"] = pd.to_numeric(df["weight"].replace("", "1"), errors="coerce")
+            yield df[[*POOL_COLUMNS, "_source", "_row"]]
 
 
 def guard_leaks(frames: dict[str, pd.DataFrame], test: pd.DataFrame, how: str, allow_test_docs: bool) -> dict[str, int]:
@@ -190,8 +190,22 @@ def eval_set(name: str, setting: str | list[str], labels: pd.DataFrame, test: pd
     return df.loc[keep, [c for c in df.columns if not c.startswith("_")]].reset_index(drop=True), quarantined
 
 
-def build_pools(labels: pd.DataFrame, params: dict) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, dict]:
-    """All splits, pools and eval sets, the trash quarantine and the metrics."""
+def pool_chunks(name: str, cfg: dict, train_cards: pd.DataFrame, corpus: pd.DataFrame | None,
+                seed: int) -> tuple[Iterable[pd.DataFrame], int | None]:
+    """Pool `name` as chunks, and its records counted apart from the parser (None for a pool built here):
+    built from the corpus (one chunk, as big as the train cards times k), or read from the user's files."""
+    setting, builder = cfg[name], BUILDERS[name]
+    if setting != builder:
+        return pool_file_chunks(setting), sum(count_records(p) for p in expand_paths(setting))
+    if corpus is None:
+        raise InputError(f"params.yaml pools.{name}: {builder!r} needs pools.corpus (a docs file or 'demo')")
+    k = cfg[f"{name}_k"]
+    return [retrieve_pool(train_cards, corpus, k) if name == "runtime" else url_try_pool(train_cards, corpus, k, seed)], None
+
+
+def build_pools(labels: pd.DataFrame, params: dict, out: Path = OUT, quarantine: Path = QUARANTINE) -> dict:
+    """Write all splits, pools and eval sets under `out` and the rejected rows to `quarantine`;
+    returns the metrics. The pools stream (pool_stream.py); splits and eval sets are the labels' size."""
     cfg = params["pools"]
     seed = params["seed"]
     labels = labels.assign(split=split_labels(labels, cfg["split"], cfg["fractions"], seed))
@@ -206,76 +220,78 @@ def build_pools(labels: pd.DataFrame, params: dict) -> tuple[dict[str, pd.DataFr
         corpus = pd.concat([read_table(p) for p in expand_paths(cfg["corpus"])], ignore_index=True)
     if corpus is not None and not cfg["allow_test_docs"]:
         corpus = corpus[~corpus["doc_url"].map(lambda u: canonical_url(u) or u).isin(test_docs)].reset_index(drop=True)
-    trash_frames = []
-    pool_stats = {}
-    for name, builder in (("runtime", "retrieve"), ("url_try", "url_words")):
-        setting = cfg[name]
-        if setting == builder:
-            if corpus is None:
-                raise InputError(f"params.yaml pools.{name}: {builder!r} needs pools.corpus (a docs file or 'demo')")
-            k = cfg[f"{name}_k"]
-            pool = retrieve_pool(train_cards, corpus, k) if name == "runtime" else url_try_pool(train_cards, corpus, k, seed)
-        else:
-            pool = load_pool_files(setting)
-        reasons = trash_reasons(pool, cfg["trash"])
-        trash = pool[reasons != ""].assign(pool=name, reason=reasons[reasons != ""])
-        trash_frames.append(trash)
-        pool = pool[reasons == ""].reset_index(drop=True)
-        pool["doc_url"] = pool["doc_url"].map(canonical_url)
-        pool_stats[name] = {
-            "rows_in": int(len(reasons)), "trash": int(len(trash)),
-            "trash_share": round(len(trash) / max(1, len(reasons)), 6),
-            "trash_by_reason": {k: int(v) for k, v in trash["reason"].value_counts().sort_index().items()},
-        }
-        frames[name] = pool
-    eval_sets = {}
+    eval_sets, rejected = {}, []
     for name, setting in (params["eval"]["sets"] or {}).items():
-        eval_sets[name], rejected = eval_set(name, setting, labels, test, cfg["split"])
-        trash_frames.append(rejected.assign(pool=f"eval/{name}"))
+        eval_sets[name], bad = eval_set(name, setting, labels, test, cfg["split"])
+        rejected.append(bad.assign(pool=f"eval/{name}"))
     # Eval sets are held out like test: their cards and documents never reach training or the pools.
     held_out = pd.concat([test, *eval_sets.values()], ignore_index=True)
-    removed = guard_leaks(frames, held_out, cfg["split"], cfg["allow_test_docs"])
-    # Pool rows of valid cards (valid pairs for the pair split) go too: the student picks its checkpoint on
-    # valid, so it must not have learnt those cards from the pools. The guard's card rule does exactly that.
-    pools = {name: frames[name] for name in POOLS}
-    valid_removed = guard_leaks(pools, frames["valid"], cfg["split"], allow_test_docs=True)
-    frames.update(pools)
-    check_no_leaks(frames, held_out, cfg["split"], cfg["allow_test_docs"])
-    overlap = jaccard(frames["runtime"], frames["url_try"])
+    how, allow = cfg["split"], cfg["allow_test_docs"]
+    removed = guard_leaks(frames, held_out, how, allow)
+    check_no_leaks(frames, held_out, how, allow)
+    valid = frames["valid"]
+
+    def guard(chunk: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+        part = {"pool": chunk}
+        leaks = guard_leaks(part, held_out, how, allow)["pool"]
+        # Pool rows of valid cards (valid pairs for the pair split) go too: the student picks its checkpoint on
+        # valid, so it must not have learnt those cards from the pools. The guard's card rule does exactly that.
+        valid_rows = guard_leaks(part, valid, how, allow_test_docs=True)["pool"]
+        check_no_leaks(part, held_out, how, allow)
+        return part["pool"], {"leaks": leaks, "valid_cards": valid_rows}
+
+    out.mkdir(parents=True, exist_ok=True)
+    pool_stats, keys, valid_removed = {}, {}, {}
+    sink = QuarantineWriter(quarantine)
+    try:
+        for name in POOLS:
+            chunks, counted = pool_chunks(name, cfg, train_cards, corpus, seed)
+            stats, keys[name] = stream_pool(name, chunks, out / f"{name}.parquet", out / ".parts" / name,
+                                            lambda df: trash_reasons(df, cfg["trash"], duplicates=False), guard, sink)
+            if counted is not None and counted != stats["rows_in"]:
+                raise InputError(f"params.yaml pools.{name}: its files hold {counted} records but {stats['rows_in']} "
+                                 "rows were read; see `aboutness` README, 'Bad input'")
+            gone = stats.pop("removed")
+            removed[name], valid_removed[name] = gone.get("leaks", 0), gone.get("valid_cards", 0)
+            pool_stats[name] = {k: stats[k] for k in ("rows_in", "trash", "trash_share", "trash_by_reason", "rows", "cards")}
+        for bad in rejected:
+            sink.write(bad)
+        shared = keys["runtime"].shared(keys["url_try"])
+    finally:
+        sink.close()
+        shutil.rmtree(out / ".parts", ignore_errors=True)
+    union = pool_stats["runtime"]["rows"] + pool_stats["url_try"]["rows"] - shared
+    overlap = shared / max(1, union)
     if overlap > cfg["max_overlap"]:
         warnings.warn(f"pools runtime and url_try overlap (Jaccard {overlap:.2f}) above "
                       f"pools.max_overlap={cfg['max_overlap']}", stacklevel=1)
-    for name in POOLS:
-        pool_stats[name]["rows"] = len(frames[name])
-        pool_stats[name]["cards"] = int(frames[name]["card_id"].nunique())
     frames["test"] = test
-    metrics = {
+    frames.update({f"eval/{k}": v for k, v in eval_sets.items()})
+    (out / "eval").mkdir(exist_ok=True)
+    for name, df in frames.items():
+        write_parquet(df, out / f"{name}.parquet")
+    return {
         "split": cfg["split"],
         "sizes": {s: len(frames[s]) for s in SPLITS},
         "cards": {s: int(frames[s]["card_id"].nunique()) for s in SPLITS},
         "label_mix": {s: label_mix(frames[s]) for s in SPLITS},
         "pools": pool_stats,
         "pool_overlap_jaccard": round(overlap, 6),
-        "leaks_removed": removed,
+        "leaks_removed": {**{s: removed[s] for s in ("train", "valid")}, **{p: removed[p] for p in POOLS}},
         "valid_cards_removed_from_pools": valid_removed,
         "eval_sets": {k: len(v) for k, v in eval_sets.items()},
+        "quarantined": sink.rows,
     }
-    frames.update({f"eval/{k}": v for k, v in eval_sets.items()})
-    trash = pd.concat(trash_frames, ignore_index=True)
-    return frames, trash, metrics
 
 
 @stage
 def main() -> None:
     params = load_params()
-    frames, trash, metrics = build_pools(pd.read_parquet(LABELS), params)
-    EVAL_DIR.mkdir(parents=True, exist_ok=True)
-    for name, df in frames.items():
-        write_parquet(df, OUT / f"{name}.parquet")
-    write_quarantine(trash, QUARANTINE)
+    metrics = build_pools(pd.read_parquet(LABELS), params)
     write_json(METRICS, metrics)
-    print("build_pools: " + ", ".join(f"{k} {len(v)}" for k, v in frames.items())
-          + f"; trash {len(trash)} rows, overlap {metrics['pool_overlap_jaccard']:.3f}")
+    pools = ", ".join(f"{k} {v['rows']}" for k, v in metrics["pools"].items())
+    print(f"build_pools: {', '.join(f'{k} {v}' for k, v in metrics['sizes'].items())}, {pools}; "
+          f"quarantined {metrics['quarantined']} rows, overlap {metrics['pool_overlap_jaccard']:.3f}")
 
 
 if __name__ == "__main__":
