@@ -4,6 +4,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RAY_STAMP := $(VENV)/.installed-ray
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
@@ -17,14 +18,18 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	# torch first and pinned: a bare `torch` requirement would pull a multi-GB CUDA build.
 	$(BIN)/pip install -q torch==2.13.0
-	# the Ray extra too: its tests run with the rest
-	$(BIN)/pip install -q -e '.[dev,ray]'
+	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
+
+# the Ray extra for the tests, whose Ray ones run with the rest; `make repro` does not need it
+$(RAY_STAMP): $(STAMP)
+	$(BIN)/pip install -q -e '.[dev,ray]'
+	touch $(RAY_STAMP)
 
 repro: $(STAMP)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/dvc repro
 
-test: $(STAMP)
+test: $(RAY_STAMP)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/ruff check src tests bench
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/pytest -q
 
