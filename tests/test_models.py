@@ -8,11 +8,12 @@ import torch
 from aboutness.data import encode
 from aboutness.distill import best_vital_threshold, build_student
 from aboutness.heads import class_scores
+from aboutness.metrics import vital_f1
 from aboutness.models import load_classifier, load_tokenizer, save_meta, set_attention_dropout, truncate_layers
 from aboutness.schema import InputError
 from aboutness.scoring import predict_logits, scoring_batch_size
 from aboutness.train_teacher import fit_thresholds
-from aboutness.training import per_example_loss
+from aboutness.training import LengthGroupedIndices, per_example_loss
 from conftest import save_tiny_bert
 
 TEXT = {"card_fields": ["title", "subtitle"], "doc_fields": ["title", "url", "body"], "seq_len": 40}
@@ -108,6 +109,18 @@ def test_msetarget_thresholds_separate_a_separable_set():
     _, pred = class_scores(score[:, None], {"head": "msetarget", "thresholds": [lo, hi]})
     assert (pred == gold).all()
     assert 0.3 < best_vital_threshold(np.array([0.1, 0.2, 0.3, 0.8, 0.9]), np.array(["not_about"] * 3 + ["about"] * 2)) <= 0.8
+
+
+def test_vital_threshold_finds_the_best_cut_among_few_high_scores():
+    # As on valid: most pairs are sure negatives, and the cut that matters lies among the few high
+    # scores, where a grid of quantiles has no candidate. Every about scores above both hard negatives.
+    rng = np.random.default_rng(0)
+    p = np.concatenate([rng.uniform(0, 0.01, 980), [0.55, 0.6], np.linspace(0.7, 0.99, 8)])
+    gold = np.array(["not_about"] * 982 + ["about"] * 8)
+    cut = best_vital_threshold(p, gold)
+    assert cut == pytest.approx(0.65)  # halfway between the hard negative at 0.6 and the lowest about
+    assert vital_f1(gold, np.where(p >= cut, "about", "")) == 1.0
+    assert best_vital_threshold(p, np.array(["not_about"] * 990)) == 0.5  # nothing to fit: the argmax cut
 
 
 def test_saved_model_reloads_with_identical_logits(tiny_bert, tmp_path):
@@ -350,3 +363,19 @@ def test_hidden_state_matching_adds_the_teachers_hidden_states_to_the_loss(tiny_
     assert uniform > 1e-5
     assert loss(3.0, [(1, 2), (2, 4)]) - plain == pytest.approx(3 * uniform, rel=1e-2)
     assert loss(1.0, [(1, 2), (2, 4)], training=False) == pytest.approx(plain, abs=1e-6)  # valid loss: head only
+
+
+@pytest.mark.parametrize("n", [0, 7, 130, 5000])
+def test_length_grouped_indices_give_the_trainers_order(n):
+    """Our numpy sampler must yield exactly what transformers' group_by_length sampler yields from the same
+    torch generator state, so the student trains on the same batches; lengths with many ties."""
+    from transformers.trainer_pt_utils import get_length_grouped_indices
+
+    lengths = np.random.default_rng(n).integers(5, 40, n)
+    torch.manual_seed(11)
+    theirs = get_length_grouped_indices(lengths.tolist(), 8) if n else []
+    torch.manual_seed(11)
+    ours = list(LengthGroupedIndices(lengths, 8))
+    assert ours == theirs and sorted(ours) == list(range(n))
+    if n > 8:
+        assert lengths[ours[0]] == lengths.max()

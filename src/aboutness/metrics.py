@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+from sklearn.metrics import accuracy_score, f1_score, precision_recall_curve, precision_recall_fscore_support
 
 from aboutness.schema import LABELS
 
@@ -86,10 +86,19 @@ def bootstrap_intervals(gold, pred, cards, rounds: int, seed: int, level: float 
 
 
 def best_vital_threshold(p_about: np.ndarray, gold: np.ndarray) -> float:
-    """The P(about) cut with the best vital F1 (fitted on valid, never on test)."""
-    cands = np.unique(np.quantile(p_about, np.linspace(0.01, 0.99, 99)))
-    scores = [f1_score(gold == "about", p_about >= t, zero_division=0) for t in cands]
-    return float(cands[int(np.argmax(scores))])
+    """The P(about) cut with the best vital F1 (fitted on valid, never on test), searched over every
+    score valid has: a grid of quantiles put most candidates among the many sure negatives and missed
+    the best cut among the few high scores (valid vital F1 0.927 against 0.937 for the first teacher).
+    The cut lies halfway between the lowest score kept and the next one below, not on a valid score."""
+    p_about = np.asarray(p_about, dtype=np.float64)
+    positive = np.asarray(gold) == "about"
+    if not positive.any() or positive.all():
+        return 0.5
+    precision, recall, cuts = precision_recall_curve(positive, p_about)
+    f1 = 2 * precision[:-1] * recall[:-1] / np.maximum(precision[:-1] + recall[:-1], 1e-12)
+    cut = cuts[int(np.argmax(f1))]
+    below = p_about[p_about < cut]
+    return float((cut + below.max()) / 2) if len(below) else float(cut)
 
 
 def paired_bootstrap(gold, pred_a, pred_b, cards, rounds: int, seed: int, level: float = 0.95) -> dict[str, dict]:
