@@ -120,7 +120,11 @@ def test_vital_threshold_finds_the_best_cut_among_few_high_scores():
     cut = best_vital_threshold(p, gold)
     assert cut == pytest.approx(0.65)  # halfway between the hard negative at 0.6 and the lowest about
     assert vital_f1(gold, np.where(p >= cut, "about", "")) == 1.0
-    assert best_vital_threshold(p, np.array(["not_about"] * 990)) == 0.5  # nothing to fit: the argmax cut
+    assert best_vital_threshold(p, np.array(["not_about"] * 990)) == 0.5  # nothing to fit
+    assert best_vital_threshold(p, np.array(["about"] * 990)) == p.min()  # all about: keep every row
+    nan = p.copy()
+    nan[:5] = np.nan  # a diverged checkpoint's scores: ranked last, not an error mid-training
+    assert best_vital_threshold(nan, gold) == pytest.approx(0.65)
 
 
 def test_saved_model_reloads_with_identical_logits(tiny_bert, tmp_path):
@@ -379,3 +383,28 @@ def test_length_grouped_indices_give_the_trainers_order(n):
     assert ours == theirs and sorted(ours) == list(range(n))
     if n > 8:
         assert lengths[ours[0]] == lengths.max()
+
+
+def test_trainer_groups_a_datasets_pool_by_its_own_length_column(tiny_bert, tmp_path):
+    """The student's pools are a datasets.Dataset with a `length` column: the sampler reads that column,
+    through any indices mapping (a selected subset), and its first batch holds the longest rows."""
+    import datasets
+
+    from aboutness.models import load_classifier, load_tokenizer
+    from aboutness.training import PairTrainer, collator, training_args
+
+    tok, model = load_tokenizer(tiny_bert), load_classifier(tiny_bert, 1)
+    texts = [" ".join(["word"] * n) for n in range(1, 41)]
+    enc = dict(tok(texts, ["doc"] * 40))
+    full = datasets.Dataset.from_dict({**enc, "labels": np.zeros(40, np.float32), "weight": np.ones(40, np.float32),
+                                       "length": [len(ids) for ids in enc["input_ids"]]})
+    subset = full.select(range(0, 40, 2))  # an indices mapping over the Arrow table
+    cfg = {"batch_size": 4, "lr": 1e-3, "epochs": 1, "warmup": 0, "weight_decay": 0.0, "eval_steps": None}
+    args = training_args(tmp_path, cfg, seed=0, n_train=20, best_metric="loss", greater_is_better=False)
+    trainer = PairTrainer(model=model, args=args, train_dataset=subset, eval_dataset=subset, data_collator=collator(tok),
+                          head="vital")
+    sampler = trainer._get_train_sampler()
+    assert isinstance(sampler, LengthGroupedIndices)
+    assert sampler.lengths.tolist() == subset["length"][:]
+    first = next(iter(trainer.get_train_dataloader()))
+    assert first["input_ids"].shape[1] == max(subset["length"][:])

@@ -55,8 +55,10 @@ class LengthGroupedIndices(torch.utils.data.Sampler):
     lists: at 10M rows, minutes and about 1 GB that grow with the pool; this holds 6 bytes a row."""
 
     def __init__(self, lengths: np.ndarray, batch_size: int):
-        self.lengths = np.asarray(lengths).astype(np.uint16)  # seq_len stays far below 65,536
+        self.lengths = np.asarray(lengths).astype(np.uint16, copy=False)  # seq_len stays far below 65,536
         self.batch_size = batch_size
+        # as on transformers' sampler: Accelerate sets a generator here to keep DDP ranks in step when asked
+        self.generator: torch.Generator | None = None
 
     def __len__(self) -> int:
         return len(self.lengths)
@@ -64,7 +66,7 @@ class LengthGroupedIndices(torch.utils.data.Sampler):
     def __iter__(self):
         n = len(self.lengths)
         size = (min(n // (self.batch_size * 4), 50) or 1) * self.batch_size
-        perm = torch.randperm(n, dtype=torch.int32).numpy()  # the same draw, and values, as the Trainer's
+        perm = torch.randperm(n, generator=self.generator, dtype=torch.int32).numpy()  # the Trainer's draw and values
         starts = np.arange(0, n, size)
         top = int(np.argmax(np.maximum.reduceat(self.lengths[perm], starts))) if n else 0
 
@@ -98,7 +100,10 @@ class PairTrainer(Trainer):
         dataset = self.train_dataset if train_dataset is None else train_dataset
         if self.args.train_sampling_strategy == "group_by_length" and isinstance(dataset, datasets.Dataset) \
                 and self.args.length_column_name in dataset.column_names:
-            lengths = dataset.with_format("numpy", columns=[self.args.length_column_name])[self.args.length_column_name]
+            # as one Arrow read: the numpy format gives a lazy Column, which numpy would read item by item
+            # (9 s for 200k rows), and the arrow format keeps any indices mapping
+            lengths = dataset.with_format("arrow", columns=[self.args.length_column_name])[:][self.args.length_column_name]
+            lengths = lengths.to_numpy()
             return LengthGroupedIndices(lengths, self.args.train_batch_size * self.args.gradient_accumulation_steps)
         return super()._get_train_sampler(train_dataset)
 
