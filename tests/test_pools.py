@@ -140,9 +140,9 @@ def test_build_pools_fails_when_the_guard_misses_a_leak(tmp_path, monkeypatch):
     bp.build_pools(df, params, tmp_path / "out", tmp_path / "q.tsv")  # the real guard: nothing leaks
     guard = bp.guard_leaks
     # a guard that misses the pools' leaks (the splits' guard still works): the check must see them
-    monkeypatch.setattr(bp, "guard_leaks", lambda frames, *a, **kw: {k: 0 for k in frames} if "pool" in frames
+    monkeypatch.setattr(bp, "guard_leaks", lambda frames, *a, **kw: {k: 0 for k in frames} if "runtime" in frames
                         else guard(frames, *a, **kw))
-    with pytest.raises(AssertionError, match="leak into pool"):
+    with pytest.raises(AssertionError, match="leak into runtime"):
         bp.build_pools(df, params, tmp_path / "out", tmp_path / "q.tsv")
     monkeypatch.setattr(bp, "guard_leaks", lambda frames, *a, **kw: {k: 0 for k in frames})
     with pytest.raises(AssertionError, match="leak into train"):

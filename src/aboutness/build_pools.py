@@ -231,14 +231,14 @@ def build_pools(labels: pd.DataFrame, params: dict, out: Path = OUT, quarantine:
     check_no_leaks(frames, held_out, how, allow)
     valid = frames["valid"]
 
-    def guard(chunk: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
-        part = {"pool": chunk}
-        leaks = guard_leaks(part, held_out, how, allow)["pool"]
+    def guard(name: str, chunk: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+        part = {name: chunk}
+        leaks = guard_leaks(part, held_out, how, allow)[name]
         # Pool rows of valid cards (valid pairs for the pair split) go too: the student picks its checkpoint on
         # valid, so it must not have learnt those cards from the pools. The guard's card rule does exactly that.
-        valid_rows = guard_leaks(part, valid, how, allow_test_docs=True)["pool"]
+        valid_rows = guard_leaks(part, valid, how, allow_test_docs=True)[name]
         check_no_leaks(part, held_out, how, allow)
-        return part["pool"], {"leaks": leaks, "valid_cards": valid_rows}
+        return part[name], {"leaks": leaks, "valid_cards": valid_rows}
 
     out.mkdir(parents=True, exist_ok=True)
     pool_stats, keys, valid_removed = {}, {}, {}

@@ -91,14 +91,18 @@ def best_vital_threshold(p_about: np.ndarray, gold: np.ndarray) -> float:
     the best cut among the few high scores (valid vital F1 0.927 against 0.937 for the first teacher).
     The cut lies halfway between the lowest score kept and the next one below, not on a valid score."""
     p_about = np.asarray(p_about, dtype=np.float64)
+    p_about = np.where(np.isfinite(p_about), p_about, -1.0)  # a NaN score (a diverged checkpoint) ranks last
     positive = np.asarray(gold) == "about"
-    if not positive.any() or positive.all():
-        return 0.5
+    if not positive.any():
+        return 0.5  # nothing to fit: no cut gives an F1 above 0
+    if positive.all():
+        return float(p_about.min())  # every row is about: keep them all
     precision, recall, cuts = precision_recall_curve(positive, p_about)
     f1 = 2 * precision[:-1] * recall[:-1] / np.maximum(precision[:-1] + recall[:-1], 1e-12)
     cut = cuts[int(np.argmax(f1))]
     below = p_about[p_about < cut]
-    return float((cut + below.max()) / 2) if len(below) else float(cut)
+    mid = (cut + below.max()) / 2 if len(below) else cut
+    return float(mid if mid > (below.max() if len(below) else -np.inf) else cut)
 
 
 def paired_bootstrap(gold, pred_a, pred_b, cards, rounds: int, seed: int, level: float = 0.95) -> dict[str, dict]:

@@ -21,7 +21,8 @@ from aboutness.schema import POOL_COLUMNS, canonical_url
 
 N_BUCKETS = 64  # the top 6 bits of a key pick its bucket
 KEY_ROW = np.dtype([("key", "<u8"), ("row", "<i8")])
-QUARANTINE_COLUMNS = (*POOL_COLUMNS, "pool", "reason", "_source", "_row", "column", "detail")
+# `label` for an eval set's rejected rows: for a repeat or a tie, the row's own label is what to see
+QUARANTINE_COLUMNS = (*POOL_COLUMNS, "pool", "reason", "label", "_source", "_row", "column", "detail")
 POOL_SCHEMA = pa.schema([(c, pa.float64() if c == "weight" else pa.string()) for c in POOL_COLUMNS])
 
 
@@ -93,7 +94,7 @@ class QuarantineWriter:
 
 def stream_pool(name: str, chunks: Iterable[pd.DataFrame], dst: Path, workdir: Path,
                 trash: Callable[[pd.DataFrame], pd.Series],
-                guard: Callable[[pd.DataFrame], tuple[pd.DataFrame, dict[str, int]]],
+                guard: Callable[[str, pd.DataFrame], tuple[pd.DataFrame, dict[str, int]]],
                 quarantine: QuarantineWriter) -> tuple[dict, KeyBuckets]:
     """Write pool `name` from `chunks` to `dst`: trash (`trash` gives a reason per row, '' = keep;
     repeats are found here, over the whole pool) to `quarantine`, rows `guard` drops counted, the rest
@@ -120,7 +121,9 @@ def stream_pool(name: str, chunks: Iterable[pd.DataFrame], dst: Path, workdir: P
     with pq.ParquetWriter(dst, POOL_SCHEMA) as writer:
         for part in sorted(parts.iterdir()):
             chunk = pd.read_parquet(part)
-            repeat = np.isin(chunk["_n"].to_numpy(), repeats, assume_unique=True) & (chunk["_reason"] == "").to_numpy()
+            rows = chunk["_n"].to_numpy()
+            mine = repeats[np.searchsorted(repeats, rows[0]):np.searchsorted(repeats, rows[-1], "right")] if len(rows) else repeats[:0]
+            repeat = np.isin(rows, mine, assume_unique=True) & (chunk["_reason"] == "").to_numpy()
             chunk.loc[repeat, "_reason"] = "duplicate"
             bad = chunk["_reason"] != ""
             quarantine.write(chunk[bad].assign(pool=name, reason=chunk.loc[bad, "_reason"]))
@@ -128,7 +131,7 @@ def stream_pool(name: str, chunks: Iterable[pd.DataFrame], dst: Path, workdir: P
                 stats["trash_by_reason"][reason] = stats["trash_by_reason"].get(reason, 0) + int(count)
             stats["trash"] += int(bad.sum())
             chunk = chunk[~bad].assign(doc_url=lambda d: d["_url"])
-            chunk, removed = guard(chunk)
+            chunk, removed = guard(name, chunk)
             for k, v in removed.items():
                 stats["removed"][k] = stats["removed"].get(k, 0) + v
             writer.write_table(pa.Table.from_pandas(chunk[list(POOL_COLUMNS)], schema=POOL_SCHEMA, preserve_index=False))
