@@ -162,6 +162,22 @@ def test_report_merges_runs_that_differ_only_in_seed():
     assert "70.0 ±2.0" in md and md.count("teacher→L3") == 1
 
 
+def test_report_counts_one_run_shown_under_two_commits_once():
+    """The same student run restored under two commits differs only in the measured CPU speed: one seed,
+    not two (it used to count twice, n=7 for 5 seeds)."""
+    from aboutness.report import load_experiments
+
+    def entry(rev, seed, speed, f1=0.8):
+        metrics = {"metrics/teacher.json": {"data": {"vital_f1": 0.9, "pairs_per_s_cpu": speed}},
+                   "metrics/student.json": {"data": {"vital_f1": f1, "pairs_per_s_cpu": speed * 3}},
+                   "metrics/timing/distill.json": {"data": {"seconds": speed}}}
+        return {"rev": rev, "name": None, "data": {"params": {"params.yaml": {"data": {"seed": 42, "distill": {"seed": seed}}}},
+                                                    "metrics": metrics}}
+
+    rows = load_experiments([entry("c1", 1, 40.1), entry("c2", 1, 43.7), entry("c3", 2, 41.0, 0.85)])
+    assert [r["rev"] for r in rows] == ["c1", "c3"] and rows[0]["aliases"] == ["None", "c2"]
+
+
 def test_diff_needs_both_card_and_seed_noise_cleared(monkeypatch):
     from aboutness import report
 

@@ -15,6 +15,7 @@ from scipy import stats
 from tabulate import tabulate
 
 from aboutness.baselines import BASELINES
+from aboutness.evaluate import SPEED_KEY
 from aboutness.metrics import as_vital, card_confusions, confusion_metrics, paired_bootstrap
 from aboutness.schema import InputError
 
@@ -56,8 +57,11 @@ def load_experiments(exp_json: str | list) -> list[dict]:
     for e in _entries(raw):
         params = flatten(((e["data"].get("params") or {}).get("params.yaml") or {}).get("data"))
         metrics = {Path(f).stem: flatten((m or {}).get("data")) for f, m in (e["data"].get("metrics") or {}).items()}
-        # the same rev, or an unchanged workspace beside its commit, is one run, not two seeds
-        content = json.dumps([params, {k: v for k, v in metrics.items() if not k.startswith("timing")}], sort_keys=True, default=str)
+        # the same rev, an unchanged workspace beside its commit, or one run restored under two commits is
+        # one run, not two seeds: compare all but what is measured anew each time (stage times, CPU speed)
+        measured = {f: {m: v for m, v in flatten((d or {}).get("data")).items() if m != SPEED_KEY}
+                    for f, d in (e["data"].get("metrics") or {}).items() if "timing" not in Path(f).parts}
+        content = json.dumps([params, measured], sort_keys=True, default=str)
         if content in by_content:  # still reachable by its own name and rev, for --diff
             by_content[content]["aliases"] += [str(e["name"]), str(e["rev"])]
             continue
