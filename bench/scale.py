@@ -92,6 +92,7 @@ def targets(df):
 t = time.perf_counter()
 ds = scored_dataset([scored], tok, text, targets, batch_rows=10_000)
 tokenise_s = time.perf_counter() - t
+tokenise_peak = peaks()
 model = BertForSequenceClassification.from_pretrained(model_dir, num_labels=1)
 args = TrainingArguments(output_dir=str(work / "ckpt"), max_steps=steps, per_device_train_batch_size=32,
                          train_sampling_strategy="group_by_length", remove_unused_columns=False, report_to="none",
@@ -99,7 +100,8 @@ args = TrainingArguments(output_dir=str(work / "ckpt"), max_steps=steps, per_dev
 t = time.perf_counter()
 PairTrainer(model=model, args=args, train_dataset=ds, data_collator=collator(tok), head="vital", loss="ce").train()
 train_s = time.perf_counter() - t
-print(json.dumps({"rows": len(ds), "logits_s": logits_s, "tokenise_s": tokenise_s, "train_s": train_s, **peaks()}))
+print(json.dumps({"rows": len(ds), "logits_s": logits_s, "tokenise_s": tokenise_s, "train_s": train_s,
+                  "tokenise_peak_anon_mb": tokenise_peak["peak_anon_mb"], **peaks()}))
 """
 
 
@@ -172,6 +174,8 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--tmp", default=None, help="scratch directory (a 10M pool needs about 10 GB)")
+    ap.add_argument("--distill-only", action="store_true",
+                    help="skip build_pools: the distill side reads the generated pool as it is")
     args = ap.parse_args()
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
     rows, results = [], {}
@@ -183,9 +187,13 @@ def main() -> None:
             repo = workspace(size_dir / "repo")
             pool = repo / "labels/pool.parquet"
             make_pool(pool, n)
-            build = child(BUILD, str(repo))
-            metrics = json.loads((size_dir / "repo/metrics/pools.json").read_text())["pools"]["runtime"]
-            built = size_dir / "repo/data/pools/runtime.parquet"
+            if args.distill_only:
+                build, built = {"seconds": float("nan"), "peak_rss_mb": float("nan")}, pool
+                metrics = {"rows": pq.read_metadata(pool).num_rows}
+            else:
+                build = child(BUILD, str(repo))
+                metrics = json.loads((size_dir / "repo/metrics/pools.json").read_text())["pools"]["runtime"]
+                built = size_dir / "repo/data/pools/runtime.parquet"
             dist = child(DISTILL, str(built), str(model), str(size_dir), str(args.steps))
             results[n] = {"build": build, "distill": dist, "pool": metrics}
             rows.append([f"{n:,}", f"{metrics['rows']:,}", f"{build['seconds']:.0f}", f"{build['peak_rss_mb']:.0f}",
