@@ -129,3 +129,20 @@ def onnx_matmul_gops(m: int, k: int, n: int, threads: int, repeats: int = 10) ->
             times.append(time.perf_counter() - start)
         out.append(2 * m * k * n / min(times) / 1e9)
     return out[0], out[1]
+
+
+def tiny_model(path: Path, num_labels: int = 3) -> Path:
+    """A tiny random BERT with the default model's tokenizer, saved to `path`: for benches about the data
+    path, where the model's size and quality do not matter."""
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification
+
+    from aboutness.models import default_base, load_tokenizer
+
+    torch.manual_seed(0)
+    tok = load_tokenizer(default_base())
+    cfg = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=64, num_labels=num_labels)
+    BertForSequenceClassification(cfg).save_pretrained(path)
+    tok.save_pretrained(path)
+    return path

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import ROOT, train_pairs
+from common import ROOT, tiny_model, train_pairs
 from tabulate import tabulate
 
 CHILD = r"""
@@ -33,24 +33,9 @@ print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_max
 """
 
 
-def tiny_model(path: Path) -> Path:
-    import torch
-    from transformers import BertConfig, BertForSequenceClassification
-
-    from aboutness.models import default_base, load_tokenizer, save_meta
-
-    torch.manual_seed(0)
-    tok = load_tokenizer(default_base())
-    cfg = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                     intermediate_size=64, num_labels=3)
-    BertForSequenceClassification(cfg).save_pretrained(path)
-    tok.save_pretrained(path)
-    save_meta(path, {"head": "onetarget", "layers": 2, "text": {"card_fields": ["title", "subtitle", "main_type", "definition"],
-                                                                "doc_fields": ["title", "url", "body"], "seq_len": 192}})
-    return path
-
-
 def main() -> None:
+    from aboutness.models import save_meta
+
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 200_000])
     args = ap.parse_args()
@@ -58,6 +43,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         model = tiny_model(tmp / "model")
+        save_meta(model, {"head": "onetarget", "layers": 2, "text": {
+            "card_fields": ["title", "subtitle", "main_type", "definition"], "doc_fields": ["title", "url", "body"], "seq_len": 192}})
         for n in args.sizes:
             pool = train_pairs(n).drop(columns="label")
             pool["card_id"] = pool["card_id"] + "#" + (pool.index // 2000).astype(str)  # distinct pairs

@@ -32,7 +32,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
-from common import ROOT
+from common import ROOT, tiny_model
 from tabulate import tabulate
 
 CHUNK = 100_000
@@ -134,21 +134,6 @@ def make_pool(path: Path, n: int, seed: int = 0) -> None:
             writer.write_table(pa.table(columns, schema=schema))
 
 
-def tiny_model(path: Path) -> Path:
-    import torch
-    from transformers import BertConfig, BertForSequenceClassification
-
-    from aboutness.models import default_base, load_tokenizer
-
-    torch.manual_seed(0)
-    tok = load_tokenizer(default_base())
-    cfg = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                     intermediate_size=64, num_labels=1)
-    BertForSequenceClassification(cfg).save_pretrained(path)
-    tok.save_pretrained(path)
-    return path
-
-
 def workspace(root: Path) -> Path:
     """A scratch repo for build_pools: the default labels and demo data linked, params naming the pool
     file labels/pool.parquet (user files live under labels/)."""
@@ -181,7 +166,7 @@ def main() -> None:
     rows, results = [], {}
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         tmp = Path(tmp)
-        model = tiny_model(tmp / "model")
+        model = tiny_model(tmp / "model", num_labels=1)
         for n in args.sizes:
             size_dir = tmp / f"n{n}"
             repo = workspace(size_dir / "repo")
