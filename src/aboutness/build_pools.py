@@ -90,14 +90,14 @@ def _pairs(cards: pd.DataFrame, corpus: pd.DataFrame, rows: list[tuple[str, int]
     return out[list(POOL_COLUMNS)]
 
 
-def trash_reasons(pool: pd.DataFrame, cfg: dict, duplicates: bool = True) -> pd.Series:
+def trash_reasons(pool: pd.DataFrame, cfg: dict, duplicates: bool = True, urls: pd.Series | None = None) -> pd.Series:
     """Why each pool row is trash ('' = keep). Rules, first match wins: non_http url, a weight that
     is not a positive finite number, empty or near-empty title, boilerplate/error page, duplicate pair
     (with `duplicates=False` that last rule is left to the caller: a streamed pool finds repeats over
-    the whole pool, not one chunk)."""
+    the whole pool, not one chunk; it passes the canonical `urls` it computed already)."""
     title_re = re.compile("|".join(cfg["title_patterns"]), re.IGNORECASE)
     body_re = re.compile("|".join(cfg["body_patterns"]), re.IGNORECASE)
-    urls = pool["doc_url"].map(canonical_url)
+    urls = pool["doc_url"].map(canonical_url) if urls is None else urls
     reason = pd.Series("", index=pool.index)
     title_chars = pool["doc_title"].str.count(r"\w")
     rules = [
@@ -247,7 +247,7 @@ def build_pools(labels: pd.DataFrame, params: dict, out: Path = OUT, quarantine:
         for name in POOLS:
             chunks, counted = pool_chunks(name, cfg, train_cards, corpus, seed)
             stats, keys[name] = stream_pool(name, chunks, out / f"{name}.parquet", out / ".parts" / name,
-                                            lambda df: trash_reasons(df, cfg["trash"], duplicates=False), guard, sink)
+                                            lambda df, urls: trash_reasons(df, cfg["trash"], False, urls), guard, sink)
             if counted is not None and counted != stats["rows_in"]:
                 raise InputError(f"params.yaml pools.{name}: its files hold {counted} records but {stats['rows_in']} "
                                  "rows were read; see `aboutness` README, 'Bad input'")

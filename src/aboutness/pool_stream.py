@@ -93,12 +93,12 @@ class QuarantineWriter:
 
 
 def stream_pool(name: str, chunks: Iterable[pd.DataFrame], dst: Path, workdir: Path,
-                trash: Callable[[pd.DataFrame], pd.Series],
+                trash: Callable[[pd.DataFrame, pd.Series], pd.Series],
                 guard: Callable[[str, pd.DataFrame], tuple[pd.DataFrame, dict[str, int]]],
                 quarantine: QuarantineWriter) -> tuple[dict, KeyBuckets]:
-    """Write pool `name` from `chunks` to `dst`: trash (`trash` gives a reason per row, '' = keep;
-    repeats are found here, over the whole pool) to `quarantine`, rows `guard` drops counted, the rest
-    kept with canonical urls. Two passes: the first writes each chunk to `workdir` with its reasons and
+    """Write pool `name` from `chunks` to `dst`: trash (`trash` gives a reason per row from the rows and
+    their canonical urls, '' = keep; repeats are found here, over the whole pool) to `quarantine`, rows
+    `guard` drops counted, the rest kept with canonical urls. Two passes: the first writes each chunk to `workdir` with its reasons and
     buckets its pair keys, the second marks the repeats, which only the whole pool's keys can tell.
     Returns the stats and the kept pairs' keys, for the overlap between pools."""
     if workdir.exists():
@@ -112,7 +112,7 @@ def stream_pool(name: str, chunks: Iterable[pd.DataFrame], dst: Path, workdir: P
         rows = np.arange(n, n + len(chunk))
         has_url = urls.notna().to_numpy()
         pairs.add(hash_keys(chunk["card_id"][has_url], urls[has_url]), rows[has_url])
-        chunk = chunk.assign(_n=rows, _reason=trash(chunk).to_numpy(), _url=urls)
+        chunk = chunk.assign(_n=rows, _reason=trash(chunk, urls).to_numpy(), _url=urls)
         chunk.to_parquet(parts / f"{i:06d}.parquet", index=False)
         n += len(chunk)
     repeats = pairs.repeats()
