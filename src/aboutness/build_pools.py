@@ -31,7 +31,6 @@ from aboutness.splits import SPLITS, split_labels
 from aboutness.tables import count_records, iter_table, read_table
 
 OUT = Path("data/pools")
-EVAL_DIR = OUT / "eval"
 QUARANTINE = Path("data/quarantine/pools_trash.tsv")
 METRICS = Path("metrics/pools.json")
 POOLS = ("runtime", "url_try")
@@ -253,7 +252,7 @@ def build_pools(labels: pd.DataFrame, params: dict, out: Path = OUT, quarantine:
                                  "rows were read; see `aboutness` README, 'Bad input'")
             gone = stats.pop("removed")
             removed[name], valid_removed[name] = gone.get("leaks", 0), gone.get("valid_cards", 0)
-            pool_stats[name] = {k: stats[k] for k in ("rows_in", "trash", "trash_share", "trash_by_reason", "rows", "cards")}
+            pool_stats[name] = stats
         for bad in rejected:
             sink.write(bad)
         shared = keys["runtime"].shared(keys["url_try"])
@@ -277,7 +276,7 @@ def build_pools(labels: pd.DataFrame, params: dict, out: Path = OUT, quarantine:
         "label_mix": {s: label_mix(frames[s]) for s in SPLITS},
         "pools": pool_stats,
         "pool_overlap_jaccard": round(overlap, 6),
-        "leaks_removed": {**{s: removed[s] for s in ("train", "valid")}, **{p: removed[p] for p in POOLS}},
+        "leaks_removed": removed,
         "valid_cards_removed_from_pools": valid_removed,
         "eval_sets": {k: len(v) for k, v in eval_sets.items()},
         "quarantined": sink.rows,

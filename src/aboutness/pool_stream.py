@@ -98,8 +98,9 @@ def stream_pool(name: str, chunks: Iterable[pd.DataFrame], dst: Path, workdir: P
                 quarantine: QuarantineWriter) -> tuple[dict, KeyBuckets]:
     """Write pool `name` from `chunks` to `dst`: trash (`trash` gives a reason per row from the rows and
     their canonical urls, '' = keep; repeats are found here, over the whole pool) to `quarantine`, rows
-    `guard` drops counted, the rest kept with canonical urls. Two passes: the first writes each chunk to `workdir` with its reasons and
-    buckets its pair keys, the second marks the repeats, which only the whole pool's keys can tell.
+    `guard` drops counted, the rest kept with canonical urls. Two passes: the first writes each chunk to
+    `workdir` with its reasons and buckets its pair keys, the second marks the repeats, which only the
+    whole pool's keys can tell.
     Returns the stats and the kept pairs' keys, for the overlap between pools."""
     if workdir.exists():
         shutil.rmtree(workdir)
