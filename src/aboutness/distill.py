@@ -13,7 +13,7 @@ from transformers import PreTrainedModel, set_seed
 
 from aboutness.data import PairDataset, encode, scored_dataset
 from aboutness.heads import class_scores
-from aboutness.metrics import best_vital_threshold, vital_f1
+from aboutness.metrics import bagged_vital_threshold, vital_f1
 from aboutness.models import head_outputs, load_classifier, load_meta, load_tokenizer, save_model_dir, truncate_layers
 from aboutness.params import load_params, stage, write_json
 from aboutness.schema import LABEL_ID, LABELS, InputError
@@ -175,7 +175,7 @@ def distill(params: dict) -> dict:
             "init": m["init"], "target": cfg["target"], "threshold": 0.5, "thresholds": None}
     logits = predict_logits(model, tokenizer, valid, text_cfg, batch_size=m["batch_size"] * 2)
     if head == "vital":
-        meta["threshold"] = best_vital_threshold(1 / (1 + np.exp(-logits[:, 0])), valid["label"].to_numpy())
+        meta["threshold"] = bagged_vital_threshold(1 / (1 + np.exp(-logits[:, 0])), valid["label"].to_numpy(), seed)
     p, pred = class_scores(logits, meta)
     valid_f1 = vital_f1(valid["label"], pred)
     write_curves(trainer, CURVES)  # kept for a collapsed run too: the curve is where to look first

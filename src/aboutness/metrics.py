@@ -101,8 +101,29 @@ def best_vital_threshold(p_about: np.ndarray, gold: np.ndarray) -> float:
     f1 = 2 * precision[:-1] * recall[:-1] / np.maximum(precision[:-1] + recall[:-1], 1e-12)
     cut = cuts[int(np.argmax(f1))]
     below = p_about[p_about < cut]
-    mid = (cut + below.max()) / 2 if len(below) else cut
-    return float(mid if mid > (below.max() if len(below) else -np.inf) else cut)
+    if not len(below):
+        return float(cut)
+    mid = (cut + below.max()) / 2
+    return float(mid if mid > below.max() else cut)  # adjacent floats have no number between them
+
+
+def bagged_vital_threshold(p_about: np.ndarray, gold: np.ndarray, seed: int, rounds: int = 1000) -> float:
+    """The cut a model ships with: the mean of the best cuts (`best_vital_threshold`) of `rounds`
+    bootstrap resamples of valid. The single best cut sits in whichever gap between scores valid
+    happens to have; its mean over resamples is steadier. In 2-fold cross-validation on valid
+    (100 splits by card) it gave held-out vital F1 0.931 against 0.922 for the single best cut
+    (teacher) and 0.847 against 0.840 (student) (docs/data.md)."""
+    p_about, gold = np.asarray(p_about, dtype=np.float64), np.asarray(gold)
+    positive = gold == "about"
+    if positive.all() or not positive.any():
+        return best_vital_threshold(p_about, gold)
+    rng = np.random.default_rng(seed)
+    cuts = []
+    for _ in range(rounds):
+        rows = rng.integers(0, len(p_about), len(p_about))
+        if 0 < positive[rows].sum() < len(rows):  # a resample without both classes has no best cut
+            cuts.append(best_vital_threshold(p_about[rows], gold[rows]))
+    return float(np.mean(cuts)) if cuts else best_vital_threshold(p_about, gold)
 
 
 def paired_bootstrap(gold, pred_a, pred_b, cards, rounds: int, seed: int, level: float = 0.95) -> dict[str, dict]:

@@ -10,7 +10,7 @@ from transformers import set_seed
 
 from aboutness.data import PairDataset, encode
 from aboutness.heads import class_scores
-from aboutness.metrics import best_vital_threshold, vital_f1
+from aboutness.metrics import bagged_vital_threshold, vital_f1
 from aboutness.models import load_classifier, load_tokenizer, save_model_dir, truncate_layers
 from aboutness.params import load_params, stage, write_json
 from aboutness.schema import LABEL_ID, LABELS, InputError
@@ -130,7 +130,7 @@ def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
         meta["thresholds"] = fit_thresholds(logits[:, 0], valid["label"].to_numpy())
     p_about, pred = class_scores(logits, meta)
     # The vital decision gets its own P(about) cut, as the student's does; the 3 classes keep argmax.
-    meta["vital_threshold"] = best_vital_threshold(p_about, valid["label"].to_numpy())
+    meta["vital_threshold"] = bagged_vital_threshold(p_about, valid["label"].to_numpy(), params["seed"])
     # distill's collapse guard compares the student with this
     meta["valid_vital_f1"] = vital_f1(valid["label"], np.where(p_about >= meta["vital_threshold"], "about", ""))
     save_model_dir(out, model, tokenizer, meta)
