@@ -9,7 +9,16 @@ from aboutness.data import encode
 from aboutness.distill import build_student
 from aboutness.heads import class_scores
 from aboutness.metrics import bagged_vital_threshold, best_vital_threshold, vital_f1
-from aboutness.models import load_classifier, load_tokenizer, save_meta, set_attention_dropout, truncate_layers
+from aboutness.models import (
+    load_classifier,
+    load_saved,
+    load_tokenizer,
+    save_meta,
+    save_model_dir,
+    set_attention_dropout,
+    set_pooling,
+    truncate_layers,
+)
 from aboutness.schema import InputError
 from aboutness.scoring import predict_logits, scoring_batch_size
 from aboutness.train_teacher import fit_thresholds
@@ -44,7 +53,8 @@ def test_truncate_layers_keeps_exactly_k(tiny_bert):
 
 def test_trunc_init_copies_the_teachers_bottom_layers(tiny_bert, tmp_path):
     teacher = load_classifier(tiny_bert, 3)
-    params = {"model": {"init": "trunc", "layers": 2, "layer_map": "bottom", "attention_dropout": None}, "teacher": {"allow_pickle": False}}
+    params = {"model": {"init": "trunc", "layers": 2, "layer_map": "bottom", "pooling": "cls", "attention_dropout": None},
+              "teacher": {"allow_pickle": False}}
     student, _ = build_student(params, 1, teacher_dir=tiny_bert)
     assert len(student.bert.encoder.layer) == 2
     t_state, s_state = teacher.state_dict(), student.state_dict()
@@ -56,10 +66,12 @@ def test_trunc_init_copies_the_teachers_bottom_layers(tiny_bert, tmp_path):
 
 
 def test_pretrained_init_and_bad_init(tiny_bert):
-    params = {"model": {"init": "pretrained", "layers": 1, "layer_map": "bottom", "base": str(tiny_bert), "attention_dropout": 0.0},
+    params = {"model": {"init": "pretrained", "layers": 1, "layer_map": "bottom", "pooling": "mean", "base": str(tiny_bert),
+                        "attention_dropout": 0.0},
               "teacher": {"allow_pickle": False}}
     student, _ = build_student(params, 3)
     assert student.config.num_hidden_layers == 1 and student.config.attention_probs_dropout_prob == 0.0
+    assert type(student.base_model.pooler).__name__ == "MeanPooler"
     with pytest.raises(InputError, match="model.init"):
         build_student({"model": {"init": "random", "layers": 1, "layer_map": "bottom"}, "teacher": {"allow_pickle": False}}, 3)
 
@@ -164,6 +176,30 @@ def test_saved_model_reloads_with_identical_logits(tiny_bert, tmp_path):
     assert again.config.num_hidden_layers == 3
     after = predict_logits(again, load_tokenizer(tmp_path / "m"), toy_pairs(), TEXT, batch_size=5)
     np.testing.assert_array_equal(before, after)
+
+
+def test_mean_pooling_leaves_padding_out_and_survives_save_and_load(tiny_bert, tmp_path):
+    tok = load_tokenizer(tiny_bert)
+    pairs = toy_pairs()
+    pairs["doc_body"] = [" ".join(["word"] * (i % 5) * 3) for i in range(len(pairs))]  # batched, short ones are padded
+    cls = load_classifier(tiny_bert, 1)
+    mean = set_pooling(load_classifier(tiny_bert, 1), "mean").eval()
+    one_by_one = predict_logits(mean, tok, pairs, TEXT, batch_size=1)
+    batched = predict_logits(mean, tok, pairs, TEXT, batch_size=len(pairs))
+    np.testing.assert_allclose(batched, one_by_one, atol=1e-5)  # padding does not enter the mean
+    # the head reads the mean of the token states, not [CLS]: same weights, other scores
+    assert np.abs(predict_logits(cls, tok, pairs, TEXT, batch_size=1) - one_by_one).max() > 1e-3
+    enc = tok("a card", "a document", return_tensors="pt")
+    with torch.no_grad():
+        hidden = mean.base_model(**enc).last_hidden_state
+        pooled = mean.base_model.pooler.activation(mean.base_model.pooler.dense(hidden.mean(1)))
+        np.testing.assert_allclose(mean.classifier(pooled).numpy(), mean(**enc).logits.numpy(), atol=1e-6)
+    save_model_dir(tmp_path / "m", mean, tok, {"head": "vital", "pooling": "mean"})
+    again, meta = load_saved(tmp_path / "m")
+    assert meta["pooling"] == "mean"
+    np.testing.assert_array_equal(predict_logits(again, tok, pairs, TEXT, batch_size=1), one_by_one)
+    with pytest.raises(InputError, match="pooling: 'max'; expected one of cls, mean"):
+        set_pooling(load_classifier(tiny_bert, 1), "max")
 
 
 def test_scoring_in_chunks_and_loader_workers_matches_row_by_row(tiny_bert):

@@ -100,7 +100,7 @@ def test_predict_reports_a_malformed_file(tmp_path, capsys):
 @pytest.mark.slow
 def test_onnx_export_matches_pytorch(trained_repo, tmp_path):
     from aboutness.export import OnnxScorer
-    from aboutness.models import load_classifier, load_tokenizer
+    from aboutness.models import load_saved, load_tokenizer
     from aboutness.scoring import predict_logits
 
     test = pd.read_parquet(trained_repo / "data/pools/test.parquet").head(50)
@@ -108,8 +108,7 @@ def test_onnx_export_matches_pytorch(trained_repo, tmp_path):
         src = trained_repo / "models" / name
         assert cli(["export", "--onnx", "--model", str(src), "--output", str(tmp_path / name)]) == 0
         scorer = OnnxScorer(tmp_path / name)
-        ref = predict_logits(load_classifier(src, scorer.session.get_outputs()[0].shape[1]), load_tokenizer(src), test,
-                             scorer.meta["text"], batch_size=16)
+        ref = predict_logits(load_saved(src)[0], load_tokenizer(src), test, scorer.meta["text"], batch_size=16)
         np.testing.assert_allclose(scorer.logits(test, batch_size=16), ref, atol=1e-4)
     assert cli(["export", "--onnx", "--int8", "--model", str(trained_repo / "models/student"), "--output", str(tmp_path / "q")]) == 0
     q = OnnxScorer(tmp_path / "q").logits(test)

@@ -184,6 +184,7 @@ class Student(Training):
     init: Literal["trunc", "pretrained"]
     layers: PosInt
     layer_map: Literal["bottom", "spread"]
+    pooling: Literal["cls", "mean"]
     card_fields: list[str]
     seq_len: SeqLen
 

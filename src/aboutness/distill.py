@@ -14,7 +14,7 @@ from transformers import PreTrainedModel, set_seed
 from aboutness.data import PairDataset, encode, scored_dataset
 from aboutness.heads import class_scores
 from aboutness.metrics import bagged_vital_threshold, vital_f1
-from aboutness.models import head_outputs, load_classifier, load_meta, load_tokenizer, save_model_dir, truncate_layers
+from aboutness.models import load_classifier, load_meta, load_saved, load_tokenizer, save_model_dir, set_pooling, truncate_layers
 from aboutness.params import load_params, stage, write_json
 from aboutness.schema import LABEL_ID, LABELS, InputError
 from aboutness.score_pools import TEACHER, scored_path
@@ -94,7 +94,8 @@ def build_student(params: dict, n_out: int, teacher_dir: Path = TEACHER):
     else:
         raise InputError(f"params.yaml model.init: {m['init']!r}; expected trunc or pretrained")
     model = load_classifier(source, n_out, params["teacher"]["allow_pickle"], m["attention_dropout"])
-    return truncate_layers(model, m["layers"], m["layer_map"]), load_tokenizer(source)
+    model = set_pooling(truncate_layers(model, m["layers"], m["layer_map"]), m["pooling"])
+    return model, load_tokenizer(source)
 
 
 def hidden_match(params: dict, student: PreTrainedModel) -> tuple[PreTrainedModel | None, list[tuple[int, int]]]:
@@ -103,7 +104,7 @@ def hidden_match(params: dict, student: PreTrainedModel) -> tuple[PreTrainedMode
     round(j * n / k), so that the student's last layer learns the teacher's last."""
     if not params["distill"]["hidden_weight"]:
         return None, []
-    teacher = load_classifier(TEACHER, head_outputs(load_meta(TEACHER)), params["teacher"]["allow_pickle"])
+    teacher = load_saved(TEACHER)[0]
     n, k = teacher.config.num_hidden_layers, student.config.num_hidden_layers
     return teacher, [(j, round(j * n / k)) for j in range(1, k + 1)]
 
@@ -172,7 +173,7 @@ def distill(params: dict) -> dict:
         return {}
     model = trainer.model
     meta = {"head": head, "labels": list(LABELS), "text": text_cfg, "role": "student", "layers": m["layers"],
-            "init": m["init"], "target": cfg["target"], "threshold": 0.5, "thresholds": None}
+            "init": m["init"], "pooling": m["pooling"], "target": cfg["target"], "threshold": 0.5, "thresholds": None}
     logits = predict_logits(model, tokenizer, valid, text_cfg, batch_size=m["batch_size"] * 2)
     if head == "vital":
         meta["threshold"] = bagged_vital_threshold(1 / (1 + np.exp(-logits[:, 0])), valid["label"].to_numpy(), seed)

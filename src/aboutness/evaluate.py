@@ -15,7 +15,7 @@ import pandas as pd
 
 from aboutness.heads import score_frame
 from aboutness.metrics import bootstrap_intervals, classification_metrics
-from aboutness.models import best_device, head_outputs, load_classifier, load_meta, load_tokenizer
+from aboutness.models import best_device, load_saved, load_tokenizer
 from aboutness.params import load_params, stage, write_json, write_parquet
 from aboutness.plots import write_plot_data
 from aboutness.schema import InputError
@@ -66,8 +66,8 @@ def prediction_frame(df: pd.DataFrame, logits: np.ndarray, meta: dict) -> pd.Dat
 
 
 def evaluate_model(path: Path, sets: dict[str, pd.DataFrame], cfg: dict, seed: int) -> tuple[dict, dict]:
-    meta = load_meta(path)
-    model = load_classifier(path, head_outputs(meta)).to(best_device())  # bf16 on a GPU
+    model, meta = load_saved(path)
+    model = model.to(best_device())  # bf16 on a GPU
     tok = load_tokenizer(path)
     preds = {}
     for name, df in sets.items():

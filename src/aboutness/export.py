@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from aboutness.models import META, head_outputs, load_classifier, load_meta, load_tokenizer
+from aboutness.models import META, load_meta, load_saved, load_tokenizer
 from aboutness.schema import InputError
 from aboutness.scoring import ScoringChunks, scoring_batch_size
 
@@ -30,8 +30,7 @@ class _Logits(torch.nn.Module):
 
 def export_onnx(model_dir: Path, out_dir: Path, int8: bool = False) -> Path:
     """Write model.onnx (fp32, or int8 dynamic quantisation) plus tokenizer and metadata to out_dir."""
-    meta = load_meta(model_dir)
-    model = load_classifier(model_dir, head_outputs(meta))
+    model, meta = load_saved(model_dir)
     model.config._attn_implementation = "eager"  # SDPA's mask handling does not trace to ONNX cleanly
     tok = load_tokenizer(model_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

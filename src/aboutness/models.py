@@ -122,6 +122,48 @@ def layer_indices(n: int, k: int, layer_map: str) -> list[int]:
     raise InputError(f"params.yaml model.layer_map: {layer_map!r}; expected bottom or spread")
 
 
+POOLINGS = ("cls", "mean")
+
+
+class MeanPooler(nn.Module):
+    """BERT's pooler (dense + tanh) on the mean of the last layer's token states, padding left out, in place
+    of the [CLS] state. It keeps the replaced pooler's weights under the same names, so a saved model's state
+    dict does not change; the attention mask reaches it through a hook on the encoder (`set_pooling`)."""
+
+    def __init__(self, pooler: nn.Module):
+        super().__init__()
+        self.dense, self.activation = pooler.dense, pooler.activation
+        self.mask: torch.Tensor | None = None
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        if self.mask is None:
+            return self.activation(self.dense(hidden.mean(1)))
+        keep = self.mask[:, :, None].to(hidden.dtype)
+        return self.activation(self.dense((hidden * keep).sum(1) / keep.sum(1).clamp(min=1)))
+
+
+def set_pooling(model: PreTrainedModel, pooling: str) -> PreTrainedModel:
+    """What the head reads: the [CLS] state (cls, the model's own) or the mean of all token states (mean).
+    all-MiniLM-L6-v2 was trained for mean pooling, and in the fine-tuned teacher's bottom 1-3 layers the
+    [CLS] state is the same for every pair (docs/student.md): a student cut there starts from a constant."""
+    if pooling == "cls":
+        return model
+    if pooling != "mean":
+        raise InputError(f"pooling: {pooling!r}; expected one of {', '.join(POOLINGS)}")
+    base = model.base_model
+    if not hasattr(getattr(base, "pooler", None), "dense"):
+        raise InputError(f"{type(model).__name__}: mean pooling needs a BERT-style pooler (dense + tanh on one "
+                         "state); use pooling: cls for this model")
+    pooler = MeanPooler(base.pooler)
+    base.pooler = pooler
+
+    def keep_mask(_module, args, kwargs):
+        pooler.mask = kwargs.get("attention_mask", args[1] if len(args) > 1 else None)
+
+    base.register_forward_pre_hook(keep_mask, with_kwargs=True)
+    return model
+
+
 def load_tokenizer(path: str | Path):
     return AutoTokenizer.from_pretrained(resolve_base(path), local_files_only=True)
 
@@ -143,6 +185,12 @@ def load_meta(path: str | Path) -> dict:
     if not meta_path.exists():
         raise InputError(f"{path}: no {META}; is this a model saved by aboutness?")
     return json.loads(meta_path.read_text())
+
+
+def load_saved(model_dir: str | Path) -> tuple[PreTrainedModel, dict]:
+    """A model saved by aboutness (`save_model_dir`) as it was trained, head and pooling, with its metadata."""
+    meta = load_meta(model_dir)
+    return set_pooling(load_classifier(model_dir, head_outputs(meta)), meta.get("pooling", "cls")), meta
 
 
 def best_device() -> torch.device:

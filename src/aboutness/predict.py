@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from aboutness.heads import score_frame
-from aboutness.models import best_device, head_outputs, load_classifier, load_meta, load_tokenizer
+from aboutness.models import best_device, load_saved, load_tokenizer
 from aboutness.schema import REQUIRED, InputError, validate
 from aboutness.scoring import predict_logits
 from aboutness.tables import READERS, iter_table
@@ -74,8 +74,8 @@ def predict_file(model_dir: Path, input_path: Path, output_path: Path, batch_siz
     if missing:  # checked before the model loads: a bad file should fail fast
         raise InputError(f"{input_path}: missing required column(s) {', '.join(missing)} (header row 1); "
                          f"found {', '.join(c for c in first.columns if not c.startswith('_'))}")
-    meta = load_meta(model_dir)
-    model = load_classifier(model_dir, head_outputs(meta)).to(best_device())
+    model, meta = load_saved(model_dir)
+    model = model.to(best_device())
     tok = load_tokenizer(model_dir)
     writer, rejected = Writer(output_path), Writer(rejected_path)
     rejected_path.unlink(missing_ok=True)  # an old run's rejects must not pass for this run's

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 from transformers import PreTrainedModel
 
 from aboutness.data import tokenize_pairs
-from aboutness.models import best_device, head_outputs, load_classifier, load_meta, load_tokenizer
+from aboutness.models import best_device, load_meta, load_saved, load_tokenizer
 from aboutness.schema import InputError
 from aboutness.text import card_text, doc_text
 
@@ -122,7 +122,7 @@ def teacher_logits(model_dir: Path, batch_size: int | str, int8_on_cpu: bool,
             raise InputError(f"distill.score_int8 needs ONNX Runtime: pip install 'aboutness[onnx]' ({e})") from None
         scorer = OnnxScorer(export_onnx(model_dir, workdir / "teacher_int8", int8=True).parent, threads=torch.get_num_threads())
         return (lambda df: scorer.logits(df, batch_size)), "onnxruntime int8"
-    model = load_classifier(model_dir, head_outputs(meta)).to(device)
+    model = load_saved(model_dir)[0].to(device)
     tokenizer = load_tokenizer(model_dir)
     return (lambda df: predict_logits(model, tokenizer, df, meta["text"], batch_size=batch_size)), str(device)
 
