@@ -175,6 +175,9 @@ def test_report_counts_one_run_shown_under_two_commits_once():
 
     rows = load_experiments([entry("c1", 1, 40.1), entry("c2", 1, 43.7), entry("c3", 2, 41.0, 0.85)])
     assert [r["rev"] for r in rows] == ["c1", "c3"] and rows[0]["aliases"] == ["None", "c2"]
+    # a re-run on another CPU type differs in the last float bits: still one run; another result is not
+    rows = load_experiments([entry("c1", 1, 40.1, 0.8), entry("c2", 1, 43.7, 0.80004), entry("c4", 1, 40.0, 0.802)])
+    assert [r["rev"] for r in rows] == ["c1", "c4"] and rows[0]["aliases"] == ["None", "c2"]
 
 
 def test_diff_needs_both_card_and_seed_noise_cleared(monkeypatch):

@@ -8,6 +8,7 @@ import io
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -50,6 +51,10 @@ def _entries(node) -> list[dict]:
     return found
 
 
+def _rounded(value: Any) -> Any:
+    return round(value, 3) if isinstance(value, float) else value
+
+
 def load_experiments(exp_json: str | list) -> list[dict]:
     """Rows of {name, rev, params (flat), teacher, student, baselines (flat metrics)}."""
     raw = json.loads(exp_json) if isinstance(exp_json, str) else exp_json
@@ -58,8 +63,9 @@ def load_experiments(exp_json: str | list) -> list[dict]:
         params = flatten(((e["data"].get("params") or {}).get("params.yaml") or {}).get("data"))
         metrics = {Path(f).stem: flatten((m or {}).get("data")) for f, m in (e["data"].get("metrics") or {}).items()}
         # the same rev, an unchanged workspace beside its commit, or one run restored under two commits is
-        # one run, not two seeds: compare all but what is measured anew each time (stage times, CPU speed)
-        measured = {f: {m: v for m, v in flatten((d or {}).get("data")).items() if m != SPEED_KEY}
+        # one run, not two seeds: compare all but what is measured anew each time (stage times, CPU speed),
+        # to 3 decimals, since a re-run on another CPU type differs in the last float bits (a vital cut by 7e-5)
+        measured = {f: {m: _rounded(v) for m, v in flatten((d or {}).get("data")).items() if m != SPEED_KEY}
                     for f, d in (e["data"].get("metrics") or {}).items() if "timing" not in Path(f).parts}
         content = json.dumps([params, measured], sort_keys=True, default=str)
         if content in by_content:  # still reachable by its own name and rev, for --diff
