@@ -55,7 +55,7 @@ def test_default_params_pass():
     ("text.card_fields", ["title", "colour"], "text.card_fields", "distinct fields from title"),
     ("teacher.lrr", 1e-4, "teacher.lrr", "no such key (a typo?)"),
     ("model.layer_map", "top", "model.layer_map", "'bottom' or 'spread'"),
-    ("model.pooling", "max", "model.pooling", "'cls' or 'mean'"),
+    ("model.pooling", "max", "model.pooling", "'cls', 'mean' or 'match'"),
     ("distill.engine", "spark", "distill.engine", "'local' or 'ray'"),
     ("distill.hidden_weight", -1.0, "distill.hidden_weight", "greater than or equal to 0"),
     ("ray.actors", 0, "ray.actors", "greater than or equal to 1"),

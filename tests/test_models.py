@@ -13,6 +13,7 @@ from aboutness.models import (
     load_classifier,
     load_saved,
     load_tokenizer,
+    max_sim,
     save_meta,
     save_model_dir,
     set_attention_dropout,
@@ -198,8 +199,45 @@ def test_mean_pooling_leaves_padding_out_and_survives_save_and_load(tiny_bert, t
     again, meta = load_saved(tmp_path / "m")
     assert meta["pooling"] == "mean"
     np.testing.assert_array_equal(predict_logits(again, tok, pairs, TEXT, batch_size=1), one_by_one)
-    with pytest.raises(InputError, match="pooling: 'max'; expected one of cls, mean"):
+    with pytest.raises(InputError, match="pooling: 'max'; expected one of cls, mean, match"):
         set_pooling(load_classifier(tiny_bert, 1), "max")
+
+
+def test_max_sim_scores_how_much_of_the_card_the_doc_holds():
+    # [CLS] a b [SEP] | doc [SEP] [PAD]: token states are one-hot "words", so a cosine is 1 for the same word
+    words = torch.eye(6)
+    def pair(card, doc, pad=0):
+        ids = [5, *card, 5, *doc, 5] + [0] * pad   # word 5 stands for the special tokens
+        types = [0] * (len(card) + 2) + [1] * (len(doc) + 1) + [0] * pad
+        mask = [1] * (len(card) + len(doc) + 3) + [0] * pad
+        return words[ids], torch.tensor(types), torch.tensor(mask)
+    rows = [pair([1, 2], [1, 2, 3]), pair([1, 2], [1, 3, 4]), pair([1, 2], [3, 4, 4]), pair([1, 2], [2], pad=2)]
+    hidden, types, mask = (torch.stack(x) for x in zip(*rows))
+    # all of the card; half; none (the [SEP]s, the same "word" on both sides, never count); half, padding left out
+    np.testing.assert_allclose(max_sim(hidden, mask, types).numpy(), [1.0, 0.5, 0.0, 0.5], atol=1e-6)
+    hidden[3, -2:] = words[1]   # padding that would match the card's first word: masked, no change
+    assert max_sim(hidden, mask, types)[3].item() == pytest.approx(0.5)
+
+
+def test_match_pooling_adds_the_card_match_and_survives_save_and_load(tiny_bert, tmp_path):
+    tok, pairs = load_tokenizer(tiny_bert), toy_pairs()
+    torch.manual_seed(0)
+    match = set_pooling(load_classifier(tiny_bert, 1), "match").eval()
+    mean = set_pooling(load_classifier(tiny_bert, 1), "mean").eval()
+    enc = tok("a card", "a document", return_tensors="pt")
+    with torch.no_grad():
+        hidden = match.base_model(**enc).last_hidden_state
+        extra = max_sim(hidden, enc["attention_mask"], enc["token_type_ids"])[:, None] * match.base_model.pooler.match
+        np.testing.assert_allclose(match.base_model.pooler(hidden).numpy(), (mean.base_model.pooler(hidden) + extra).numpy(), atol=1e-6)
+    before = predict_logits(match, tok, pairs, TEXT, batch_size=1)
+    np.testing.assert_allclose(predict_logits(match, tok, pairs, TEXT, batch_size=len(pairs)), before, atol=1e-5)
+    save_model_dir(tmp_path / "m", match, tok, {"head": "vital", "pooling": "match"})
+    torch.manual_seed(1)  # a fresh `match` vector is drawn at load: the saved one must replace it
+    again, meta = load_saved(tmp_path / "m")
+    assert meta["pooling"] == "match"
+    np.testing.assert_array_equal(predict_logits(again, tok, pairs, TEXT, batch_size=1), before)
+    with pytest.raises(InputError, match="token_type_ids"):
+        match(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
 
 
 def test_scoring_in_chunks_and_loader_workers_matches_row_by_row(tiny_bert):

@@ -184,7 +184,7 @@ class Student(Training):
     init: Literal["trunc", "pretrained"]
     layers: PosInt
     layer_map: Literal["bottom", "spread"]
-    pooling: Literal["cls", "mean"]
+    pooling: Literal["cls", "mean", "match"]
     card_fields: list[str]
     seq_len: SeqLen
 

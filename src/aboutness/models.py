@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from safetensors import safe_open
 from torch import nn
 from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel
 
@@ -122,7 +123,7 @@ def layer_indices(n: int, k: int, layer_map: str) -> list[int]:
     raise InputError(f"params.yaml model.layer_map: {layer_map!r}; expected bottom or spread")
 
 
-POOLINGS = ("cls", "mean")
+POOLINGS = ("cls", "mean", "match")
 
 
 class MeanPooler(nn.Module):
@@ -142,23 +143,61 @@ class MeanPooler(nn.Module):
         return self.activation(self.dense((hidden * keep).sum(1) / keep.sum(1).clamp(min=1)))
 
 
+class MatchPooler(MeanPooler):
+    """MeanPooler's output plus how well the card's tokens find their match in the doc: each card token's best
+    cosine with a doc token, averaged over the card (ColBERT's MaxSim), times a learnt vector `match` that starts
+    at zero, so training starts from plain mean pooling. The segments come from `token_type_ids`; [CLS] and the
+    [SEP]s are left out. A mean of token states cannot say "the card's name stands in the doc's title"; the
+    bottom layer's attention does not learn it from the pools either, so a 1-layer student stayed at a constant
+    score. With this feature it learns (docs/student.md)."""
+
+    def __init__(self, pooler: nn.Module):
+        super().__init__(pooler)
+        # as nn.Linear(1, hidden) draws it: a zero start would leave both it and the fresh classifier at a saddle
+        self.match = nn.Parameter(torch.empty(pooler.dense.out_features).uniform_(-1, 1))
+        self.token_types: torch.Tensor | None = None
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        if self.token_types is None:
+            raise InputError("pooling: match needs token_type_ids (card and doc segments) with the input")
+        return super().forward(hidden) + max_sim(hidden, self.mask, self.token_types)[:, None] * self.match
+
+
+def max_sim(hidden: torch.Tensor, mask: torch.Tensor | None, token_types: torch.Tensor) -> torch.Tensor:
+    """Per pair: the mean over card tokens of their best cosine similarity with a doc token (0 for an empty side).
+    A BERT pair is [CLS] card [SEP] doc [SEP] padding, each side in one piece: the token positions say which is
+    which (comparisons, no index writes, so the ONNX export traces it for any batch and length)."""
+    real = torch.ones_like(token_types) if mask is None else mask.to(token_types.dtype)
+    n_card = ((token_types == 0) & (real > 0)).sum(1, keepdim=True)
+    n_doc = ((token_types > 0) & (real > 0)).sum(1, keepdim=True)
+    pos = torch.arange(hidden.shape[1], device=hidden.device)[None, :]
+    card = (pos >= 1) & (pos < n_card - 1)
+    doc = (pos >= n_card) & (pos < n_card + n_doc - 1)
+    unit = nn.functional.normalize(hidden.float(), dim=-1)
+    sim = (unit @ unit.transpose(1, 2)).masked_fill(~doc[:, None, :], -1.0)
+    best = sim.max(-1).values.clamp(min=0) * card
+    return (best.sum(1) / card.sum(1).clamp(min=1)).to(hidden.dtype)
+
+
 def set_pooling(model: PreTrainedModel, pooling: str) -> PreTrainedModel:
     """What the head reads: the [CLS] state (cls, the model's own) or the mean of all token states (mean).
     all-MiniLM-L6-v2 was trained for mean pooling, and in the fine-tuned teacher's bottom 1-3 layers the
     [CLS] state is the same for every pair (docs/student.md): a student cut there starts from a constant."""
     if pooling == "cls":
         return model
-    if pooling != "mean":
+    if pooling not in POOLINGS:
         raise InputError(f"pooling: {pooling!r}; expected one of {', '.join(POOLINGS)}")
     base = model.base_model
     if not hasattr(getattr(base, "pooler", None), "dense"):
         raise InputError(f"{type(model).__name__}: mean pooling needs a BERT-style pooler (dense + tanh on one "
                          "state); use pooling: cls for this model")
-    pooler = MeanPooler(base.pooler)
+    pooler = (MatchPooler if pooling == "match" else MeanPooler)(base.pooler)
     base.pooler = pooler
 
     def keep_mask(_module, args, kwargs):
         pooler.mask = kwargs.get("attention_mask", args[1] if len(args) > 1 else None)
+        if pooling == "match":
+            pooler.token_types = kwargs.get("token_type_ids", args[2] if len(args) > 2 else None)
 
     base.register_forward_pre_hook(keep_mask, with_kwargs=True)
     return model
@@ -190,7 +229,15 @@ def load_meta(path: str | Path) -> dict:
 def load_saved(model_dir: str | Path) -> tuple[PreTrainedModel, dict]:
     """A model saved by aboutness (`save_model_dir`) as it was trained, head and pooling, with its metadata."""
     meta = load_meta(model_dir)
-    return set_pooling(load_classifier(model_dir, head_outputs(meta)), meta.get("pooling", "cls")), meta
+    model = set_pooling(load_classifier(model_dir, head_outputs(meta)), meta.get("pooling", "cls"))
+    pooler = model.base_model.pooler
+    if isinstance(pooler, MatchPooler):  # a weight the model's own class does not know, so from_pretrained skips it
+        key = f"{model.base_model_prefix}.pooler.match"
+        with safe_open(str(Path(model_dir, "model.safetensors")), framework="pt") as f:
+            if key not in f.keys():
+                raise InputError(f"{model_dir}: pooling is match but model.safetensors has no {key}")
+            pooler.match.data.copy_(f.get_tensor(key))
+    return model, meta
 
 
 def best_device() -> torch.device:
