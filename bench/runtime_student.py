@@ -23,7 +23,7 @@ from tabulate import tabulate
 from aboutness.data import encode
 from aboutness.export import OnnxScorer, export_onnx
 from aboutness.heads import class_scores
-from aboutness.models import head_outputs, load_classifier, load_meta, load_tokenizer, save_meta, truncate_layers
+from aboutness.models import head_outputs, load_classifier, load_meta, load_saved, load_tokenizer, save_meta, set_pooling, truncate_layers
 from aboutness.scoring import predict_logits
 
 
@@ -43,8 +43,7 @@ def timed(score, df: pd.DataFrame, latency_pairs: int) -> tuple[float, float, fl
 
 
 def torch_scorer(path: Path):
-    meta = load_meta(path)
-    model = load_classifier(path, head_outputs(meta))
+    model, meta = load_saved(path)  # with the student's own pooling (mean or match), as evaluate and predict load it
     tok = load_tokenizer(path)
     return lambda df, bs: predict_logits(model, tok, df, meta["text"], batch_size=bs)
 
@@ -66,21 +65,28 @@ def main() -> None:
         shutil_copy_model(teacher_dir, teacher_on_student, {"text": student_text})
         ref = timed(torch_scorer(teacher_on_student), df, args.latency_pairs)
         rows.append(["teacher (6 layers), PyTorch fp32", *ref])
+        meta = load_meta(student_dir)
         for depth in (6, 3, 2):
             d = tmp / f"student{depth}"
-            model = truncate_layers(load_classifier(student_dir if depth <= load_meta(student_dir)["layers"] else teacher_dir, 1), depth)
-            model.save_pretrained(d)
+            source = load_saved(student_dir)[0] if depth <= meta["layers"] else \
+                set_pooling(load_classifier(teacher_dir, head_outputs(meta)), meta.get("pooling", "cls"))
+            truncate_layers(source, depth).save_pretrained(d)
             load_tokenizer(student_dir).save_pretrained(d)
-            save_meta(d, {**load_meta(student_dir), "layers": depth})
-            rows.append([f"student {depth} layers, PyTorch fp32", *timed(torch_scorer(d), df, args.latency_pairs)])
+            save_meta(d, {**meta, "layers": depth})
+            rows.append([f"student {depth} layers, PyTorch fp32, {meta.get('pooling', 'cls')} pooling",
+                         *timed(torch_scorer(d), df, args.latency_pairs)])
+        # what the pooling costs: the same weights with mean pooling alone (no MaxSim)
+        if meta.get("pooling") == "match":
+            shutil_copy_model(student_dir, tmp / "mean", {"pooling": "mean"})
+            rows.append([f"student {meta['layers']} layers, PyTorch fp32, mean pooling",
+                         *timed(torch_scorer(tmp / "mean"), df, args.latency_pairs)])
         onnx32 = OnnxScorer(export_onnx(student_dir, tmp / "onnx32").parent, threads=torch.get_num_threads())
         onnx8 = OnnxScorer(export_onnx(student_dir, tmp / "onnx8", int8=True).parent, threads=torch.get_num_threads())
         depth = load_meta(student_dir)["layers"]
         rows.append([f"student {depth} layers, ONNX Runtime fp32", *timed(lambda x, bs: onnx32.logits(x, bs), df, args.latency_pairs)])
         rows.append([f"student {depth} layers, ONNX Runtime int8", *timed(lambda x, bs: onnx8.logits(x, bs), df, args.latency_pairs)])
         # parity and quality on the whole test split
-        meta = load_meta(student_dir)
-        pt = predict_logits(load_classifier(student_dir, 1), load_tokenizer(student_dir), test, student_text, batch_size=64)
+        pt = predict_logits(load_saved(student_dir)[0], load_tokenizer(student_dir), test, student_text, batch_size=64)
         p_pt, pred_pt = class_scores(pt, meta)
         p_32, _ = class_scores(onnx32.logits(test), meta)
         p_8, pred_8 = class_scores(onnx8.logits(test), meta)
@@ -88,6 +94,12 @@ def main() -> None:
     print(f"\nRuntime student on CPU, {len(df)} test pairs, student inputs (seq_len {student_text['seq_len']}); {machine()}\n")
     print(tabulate(table, ["model", "p50 ms (batch 1)", "p99 ms (batch 1)", "pairs/s (batch 64)", "vs fp32 teacher"],
                    tablefmt="github"))
+    by_name = {r[0]: r for r in rows}
+    depth = load_meta(student_dir)["layers"]
+    match, mean = (by_name.get(f"student {depth} layers, PyTorch fp32, {p} pooling") for p in ("match", "mean"))
+    if match and mean:
+        print(f"\nMatch pooling (MaxSim) against mean pooling, same {depth}-layer weights: p50 latency {match[1] / mean[1]:.2f}x, "
+              f"pairs/s at batch 64 {match[3] / mean[3]:.2f}x")
     # how far int8 can go here: the student's matmul work at ONNX Runtime's int8 matmul speed, all else free
     lengths = [len(x) for x in encode(load_tokenizer(student_dir), df, student_text)["input_ids"]]
     student = load_classifier(student_dir, 1)
