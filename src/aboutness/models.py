@@ -145,8 +145,8 @@ class MeanPooler(nn.Module):
 
 class MatchPooler(MeanPooler):
     """MeanPooler's output plus how well the card's tokens find their match in the doc: each card token's best
-    cosine with a doc token, averaged over the card (ColBERT's MaxSim), times a learnt vector `match` that starts
-    at zero, so training starts from plain mean pooling. The segments come from `token_type_ids`; [CLS] and the
+    cosine with a doc token, averaged over the card (ColBERT's MaxSim), times a learnt vector `match`, saved with
+    the model's weights. The segments come from `token_type_ids`; [CLS] and the
     [SEP]s are left out. A mean of token states cannot say "the card's name stands in the doc's title"; the
     bottom layer's attention does not learn it from the pools either, so a 1-layer student stayed at a constant
     score. With this feature it learns (docs/student.md)."""
@@ -180,7 +180,8 @@ def max_sim(hidden: torch.Tensor, mask: torch.Tensor | None, token_types: torch.
 
 
 def set_pooling(model: PreTrainedModel, pooling: str) -> PreTrainedModel:
-    """What the head reads: the [CLS] state (cls, the model's own) or the mean of all token states (mean).
+    """What the head reads: the [CLS] state (cls, the model's own), the mean of all token states (mean), or that
+    mean plus the card's MaxSim against the doc (match, `MatchPooler`).
     all-MiniLM-L6-v2 was trained for mean pooling, and in the fine-tuned teacher's bottom 1-3 layers the
     [CLS] state is the same for every pair (docs/student.md): a student cut there starts from a constant."""
     if pooling == "cls":
