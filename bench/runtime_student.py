@@ -95,7 +95,6 @@ def main() -> None:
     print(tabulate(table, ["model", "p50 ms (batch 1)", "p99 ms (batch 1)", "pairs/s (batch 64)", "vs fp32 teacher"],
                    tablefmt="github"))
     by_name = {r[0]: r for r in rows}
-    depth = load_meta(student_dir)["layers"]
     match, mean = (by_name.get(f"student {depth} layers, PyTorch fp32, {p} pooling") for p in ("match", "mean"))
     if match and mean:
         print(f"\nMatch pooling (MaxSim) against mean pooling, same {depth}-layer weights: p50 latency {match[1] / mean[1]:.2f}x, "

@@ -33,17 +33,16 @@ def imported_modules(module: str) -> set[str]:
     return seen
 
 
-def stage_modules(dvc_yaml: dict) -> dict[str, tuple[set[str], set[str]]]:
-    """Per stage: (the aboutness modules its command runs, the source files it declares as deps)."""
-    out = {}
-    for name, stage in dvc_yaml["stages"].items():
-        body = stage.get("do", stage)
-        match = re.search(r"python -m (aboutness\.\w+)", body["cmd"])
-        assert match, f"stage {name}: cmd {body['cmd']!r} does not run an aboutness module"
-        files = {f"src/{m.replace('.', '/')}.py" for m in imported_modules(match.group(1))}
-        deps = {str(d) for d in body.get("deps", [])}
-        out[name] = (files, deps)
-    return out
+def stage_files(name: str, stage: dict) -> tuple[set[str], set[str]]:
+    """(the source files of the aboutness modules a stage's command runs, the files it declares as deps)."""
+    body = stage.get("do", stage)  # a foreach stage keeps its command under `do`
+    match = re.search(r"python -m (aboutness\.\w+)", body["cmd"])
+    assert match, f"stage {name}: cmd {body['cmd']!r} does not run an aboutness module"
+    files = {f"src/{m.replace('.', '/')}.py" for m in imported_modules(match.group(1))}
+    return files, {str(d) for d in body.get("deps", [])}
+
+
+STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
 
 
 def test_imports_are_walked_through_the_package(tmp_path, monkeypatch):
@@ -56,8 +55,8 @@ def test_imports_are_walked_through_the_package(tmp_path, monkeypatch):
     assert imported_modules("aboutness.a") == {"aboutness.a", "aboutness.b", "aboutness.c"}
 
 
-@pytest.mark.parametrize("stage", list(yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]))
+@pytest.mark.parametrize("stage", list(STAGES))
 def test_every_stage_declares_the_code_it_runs(stage):
-    files, deps = stage_modules(yaml.safe_load((ROOT / "dvc.yaml").read_text()))[stage]
+    files, deps = stage_files(stage, STAGES[stage])
     missing = sorted(f for f in files - deps if f != "src/aboutness/__init__.py")
     assert not missing, f"dvc.yaml stage {stage}: add to deps {missing}"
