@@ -1,9 +1,11 @@
+import logging
 import types
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+from safetensors.torch import load_file, save_file
 
 from aboutness.data import encode
 from aboutness.distill import build_student
@@ -238,6 +240,25 @@ def test_match_pooling_adds_the_card_match_and_survives_save_and_load(tiny_bert,
     np.testing.assert_array_equal(predict_logits(again, tok, pairs, TEXT, batch_size=1), before)
     with pytest.raises(InputError, match="token_type_ids"):
         match(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
+
+
+def test_load_saved_is_quiet_and_refuses_weights_that_do_not_fit(tiny_bert, tmp_path, caplog):
+    """A saved match student loads without transformers' load report (which listed `pooler.match` as
+    unexpected on every load); a saved model with a weight gone is an error naming it, not a warning."""
+    tok = load_tokenizer(tiny_bert)
+    model = set_pooling(load_classifier(tiny_bert, 1), "match")
+    save_model_dir(tmp_path / "m", model, tok, {"head": "vital", "pooling": "match"})
+    caplog.clear()
+    load_saved(tmp_path / "m")
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    load_classifier(tiny_bert, 7)  # a base with a new head of another size still gets the report
+    assert any("LOAD REPORT" in r.getMessage() for r in caplog.records)
+    weights = tmp_path / "m/model.safetensors"
+    state = load_file(weights)
+    del state["classifier.weight"]
+    save_file(state, weights, metadata={"format": "pt"})
+    with pytest.raises(InputError, match=r"m: its weights do not fit its config.json \(missing: classifier.weight\)"):
+        load_saved(tmp_path / "m")
 
 
 def test_scoring_in_chunks_and_loader_workers_matches_row_by_row(tiny_bert):

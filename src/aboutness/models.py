@@ -13,6 +13,7 @@ import torch
 from safetensors import safe_open
 from torch import nn
 from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel
+from transformers.utils import logging as hf_logging
 
 from aboutness.schema import LABELS, InputError
 
@@ -50,22 +51,49 @@ ATTENTION_DROPOUT_KEYS = ("attention_probs_dropout_prob", "attention_dropout")
 
 
 def load_classifier(path: str | Path, num_labels: int, allow_pickle: bool = False,
-                    attention_dropout: float | None = None) -> PreTrainedModel:
+                    attention_dropout: float | None = None, exact: bool = False) -> PreTrainedModel:
     """A sequence classifier from a local directory, with a head of `num_labels` outputs.
-    `attention_dropout` overrides the base's dropout on attention probabilities (None keeps it)."""
+    `attention_dropout` overrides the base's dropout on attention probabilities (None keeps it).
+
+    A base gets a new head, and transformers' load report lists what was left out or drawn anew. With
+    `exact` the directory holds this very model (one that aboutness saved): every weight must load, or
+    an InputError names the keys, and the report is left out, since all it would list is the one weight
+    the model's class does not know (match pooling's, which `load_saved` restores)."""
     path = resolve_base(path)
     check_weights(path, allow_pickle)
     config = AutoConfig.from_pretrained(path, num_labels=num_labels, trust_remote_code=False, local_files_only=True)
     if attention_dropout is not None:
         set_attention_dropout(config, attention_dropout, path)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        path, config=config, trust_remote_code=False, use_safetensors=not allow_pickle,
-        ignore_mismatched_sizes=True, local_files_only=True,
-    )
+    # a filter, not a level: at level ERROR transformers 5.24 logs every layer of the model as "not sharded"
+    log = hf_logging.get_logger("transformers.modeling_utils")
+    no_report = lambda record: "LOAD REPORT" not in record.getMessage()  # noqa: E731
+    if exact:
+        log.addFilter(no_report)
+    try:
+        model, info = AutoModelForSequenceClassification.from_pretrained(
+            path, config=config, trust_remote_code=False, use_safetensors=not allow_pickle,
+            ignore_mismatched_sizes=True, local_files_only=True, output_loading_info=True,
+        )
+    finally:
+        log.removeFilter(no_report)
+    if exact:
+        check_loaded(path, info, known={f"{model.base_model_prefix}.pooler.match"})
     if num_labels == len(LABELS):
         model.config.id2label = dict(enumerate(LABELS))
         model.config.label2id = {lab: i for i, lab in enumerate(LABELS)}
     return model
+
+
+def check_loaded(path: Path, info: dict, known: set[str]) -> None:
+    """Refuse a saved model whose weights do not fit its config: keys missing, left over or of another shape."""
+    keys = {"missing": info["missing_keys"], "left over": info["unexpected_keys"],
+            "of another shape": [k[0] if isinstance(k, tuple) else k for k in info["mismatched_keys"]]}
+    wrong = {what: sorted(set(found) - known) for what, found in keys.items()}
+    if any(wrong.values()):
+        listed = "; ".join(f"{what}: {', '.join(found[:5])}" + (" …" if len(found) > 5 else "")
+                           for what, found in wrong.items() if found)
+        raise InputError(f"{path}: its weights do not fit its config.json ({listed}); a saved model loads "
+                         "whole, so this directory was edited or mixed with another model's files")
 
 
 def set_attention_dropout(config: Any, p: float, path: Path) -> None:
@@ -230,7 +258,7 @@ def load_meta(path: str | Path) -> dict:
 def load_saved(model_dir: str | Path) -> tuple[PreTrainedModel, dict]:
     """A model saved by aboutness (`save_model_dir`) as it was trained, head and pooling, with its metadata."""
     meta = load_meta(model_dir)
-    model = set_pooling(load_classifier(model_dir, head_outputs(meta)), meta.get("pooling", "cls"))
+    model = set_pooling(load_classifier(model_dir, head_outputs(meta), exact=True), meta.get("pooling", "cls"))
     pooler = model.base_model.pooler
     if isinstance(pooler, MatchPooler):  # a weight the model's own class does not know, so from_pretrained skips it
         key = f"{model.base_model_prefix}.pooler.match"
