@@ -159,6 +159,9 @@ def test_report_merges_runs_that_differ_only_in_seed():
     md = render_markdown(rows)
     assert "82.0 ± 2.0 (n=3), ci ±2.0" in md      # mean ± sd over seeds, then the card interval
     assert "70.0 ±2.0" in md and md.count("teacher→L3") == 1
+    # a teacher seed study (teacher.seed) is a seed group too, not one row per seed
+    teachers = [{**_run(f"t{s}", None, 3, 0.8, f"c{s}"), "params": {**rows[0]["params"], "teacher.seed": s}} for s in (None, 1)]
+    assert [len(g["runs"]) for g in seed_groups(teachers)] == [2]
 
 
 def test_report_counts_one_run_shown_under_two_commits_once():

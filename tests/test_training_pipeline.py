@@ -62,6 +62,20 @@ def test_exp_run_teacher_head_reruns_from_train_teacher(trained_repo):
 
 
 @pytest.mark.slow
+def test_exp_run_teacher_seed_trains_another_teacher_on_the_same_data(trained_repo):
+    run(["git", "checkout", "-q", "--", "."], trained_repo)  # an earlier test's experiment may be in the workspace
+    run([dvc(), "checkout", "-q"], trained_repo, check=False)
+    out = run([dvc(), "exp", "run", "-S", "teacher.seed=7"], trained_repo).stdout
+    assert "Running stage 'train_teacher'" in out
+    for stage in ("ingest", "build_pools", "baselines"):  # the data and the rules stay as the top-level seed drew them
+        assert f"Running stage '{stage}'" not in out
+    before = json.loads(run(["git", "show", "HEAD:metrics/teacher_train.json"], trained_repo).stdout)
+    after = json.loads((trained_repo / "metrics/teacher_train.json").read_text())
+    assert after["train_pairs"] == before["train_pairs"]
+    assert after != before, "teacher.seed=7 trained the same teacher as the top-level seed"
+
+
+@pytest.mark.slow
 def test_same_params_give_identical_metrics(tmp_path, trained_repo, tiny_bert):
     other = make_repo(tmp_path / "again", tiny_params(tiny_bert))
     run([dvc(), "repro"], other)

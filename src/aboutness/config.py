@@ -171,6 +171,7 @@ class MseTargets(Strict):
 
 
 class Teacher(Training):
+    seed: Annotated[int, Field(ge=0)] | None
     allow_pickle: bool
     layers: PosInt | None
     truncate_after: bool

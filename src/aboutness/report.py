@@ -87,7 +87,7 @@ def exp_show_json(cwd: str | Path = ".") -> str:
     return proc.stdout
 
 
-SEED_KEYS = ("seed", "distill.seed")
+SEED_KEYS = ("seed", "teacher.seed", "distill.seed")
 METRIC_FILES = ("teacher", "student", "baselines", "compare", "teacher_train", "student_train")
 
 
@@ -102,7 +102,7 @@ def _mean_sd(values: list) -> tuple[float, float]:
 
 
 def seed_groups(rows: list[dict]) -> list[dict]:
-    """Merge experiments that differ only in `seed` or `distill.seed` into one row per config.
+    """Merge experiments that differ only in their seeds (SEED_KEYS) into one row per config.
 
     A merged row holds, for each numeric metric, the mean over its runs, with `<metric>_sd` (the
     sample standard deviation over seeds) and `<metric>_n` (the number of seeds) beside it; its
@@ -218,7 +218,7 @@ def flatten_baseline(base: dict, name: str) -> dict:
 
 
 NOTE = ("Cells are percentages; ±x is half the 95% card-bootstrap interval. A row run with several seeds "
-        "(experiments that differ only in `seed` or `distill.seed`) shows the mean ± the standard deviation over "
+        "(experiments that differ only in `seed`, `teacher.seed` or `distill.seed`) shows the mean ± the standard deviation over "
         "seeds (n=seeds), then the mean interval as ci ±x.")
 
 

@@ -89,11 +89,18 @@ def fit_thresholds(score: np.ndarray, gold: np.ndarray) -> list[float]:
     return best
 
 
+def teacher_seed(params: dict) -> int:
+    """teacher.seed, or the top-level seed when it is null: a seed study of the teacher alone changes
+    teacher.seed and keeps the data, which the top-level seed draws."""
+    seed = params["teacher"].get("seed")
+    return params["seed"] if seed is None else seed
+
+
 def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
-    cfg = params["teacher"]
+    cfg, seed = params["teacher"], teacher_seed(params)
     text_cfg = teacher_text(params)
     train, valid = pd.read_parquet(TRAIN), pd.read_parquet(VALID)
-    set_seed(params["seed"])  # the new head's random init must come from params.yaml too
+    set_seed(seed)  # the new head's random init must come from params.yaml too
     n_out = 1 if cfg["head"] == "msetarget" else len(LABELS)
     model = load_classifier(cfg["base"], n_out, cfg["allow_pickle"], cfg["attention_dropout"])
     tokenizer = load_tokenizer(cfg["base"])
@@ -101,12 +108,12 @@ def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
         truncate_layers(model, cfg["layers"])
     if cfg["head"] == "msetarget":
         model.config.problem_type = "regression"
-    fit = drop_card_fields(train, text_cfg["card_fields"], cfg["card_dropout"], params["seed"])
+    fit = drop_card_fields(train, text_cfg["card_fields"], cfg["card_dropout"], seed)
     train_ds = PairDataset(encode(tokenizer, fit, text_cfg), targets(train["label"], cfg),
                            row_weights(train, cfg.get("class_weight")))
     valid_ds = PairDataset(encode(tokenizer, valid, text_cfg), targets(valid["label"], cfg))
     one = cfg["head"] == "onetarget"
-    args = training_args(ckpt, cfg, params["seed"], len(train), "macro_f1" if one else "loss", greater_is_better=one)
+    args = training_args(ckpt, cfg, seed, len(train), "macro_f1" if one else "loss", greater_is_better=one)
     optimizer = head_optimizer(model, cfg["lr"], cfg["weight_decay"], cfg["head_lr_mult"])
     trainer = PairTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=valid_ds,
                           data_collator=collator(tokenizer), compute_metrics=class_metrics if one else None,
@@ -130,7 +137,7 @@ def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
         meta["thresholds"] = fit_thresholds(logits[:, 0], valid["label"].to_numpy())
     p_about, pred = class_scores(logits, meta)
     # The vital decision gets its own P(about) cut, as the student's does; the 3 classes keep argmax.
-    meta["vital_threshold"] = bagged_vital_threshold(p_about, valid["label"].to_numpy(), params["seed"])
+    meta["vital_threshold"] = bagged_vital_threshold(p_about, valid["label"].to_numpy(), seed)
     # distill's collapse guard compares the student with this
     meta["valid_vital_f1"] = vital_f1(valid["label"], np.where(p_about >= meta["vital_threshold"], "about", ""))
     save_model_dir(out, model, tokenizer, meta)
