@@ -15,7 +15,7 @@ from aboutness.data import PairDataset, encode, scored_dataset
 from aboutness.heads import class_scores
 from aboutness.metrics import bagged_vital_threshold, vital_f1
 from aboutness.models import load_classifier, load_meta, load_saved, load_tokenizer, save_model_dir, set_pooling, truncate_layers
-from aboutness.params import load_params, stage, write_json
+from aboutness.params import load_params, section_seed, stage, write_json
 from aboutness.schema import LABEL_ID, LABELS, InputError
 from aboutness.score_pools import TEACHER, scored_path
 from aboutness.scoring import predict_logits
@@ -109,13 +109,6 @@ def hidden_match(params: dict, student: PreTrainedModel) -> tuple[PreTrainedMode
     return teacher, [(j, round(j * n / k)) for j in range(1, k + 1)]
 
 
-def distill_seed(params: dict) -> int:
-    """distill.seed, or the top-level seed when it is null: a seed study of the student alone
-    changes distill.seed and re-uses the teacher and its scored pools."""
-    seed = params["distill"].get("seed")
-    return params["seed"] if seed is None else seed
-
-
 def check_collapse(student_f1: float, teacher_meta: dict, min_share: float) -> float:
     """The student's valid vital F1 as a share of the teacher's; the stage fails when it is below
     min_share: a collapsed student (one constant score) must never reach evaluate, or a table, silently."""
@@ -133,7 +126,7 @@ def check_collapse(student_f1: float, teacher_meta: dict, min_share: float) -> f
 
 def distill(params: dict) -> dict:
     m, cfg = params["model"], params["distill"]
-    seed = distill_seed(params)
+    seed = section_seed(params, "distill")  # a student seed study re-uses the teacher and its scored pools
     teacher_meta = load_meta(TEACHER)
     text_cfg = student_text(params)
     n_out = 1 if cfg["target"] == "vital" else len(LABELS)

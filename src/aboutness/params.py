@@ -24,6 +24,13 @@ def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
         return validate_params(yaml.safe_load(f), str(path))
 
 
+def section_seed(params: dict[str, Any], section: str) -> int:
+    """`<section>.seed`, or the top-level seed when it is null. The top-level seed also draws the demo
+    data, the splits and the pools; teacher.seed and distill.seed change one model alone, for seed studies."""
+    seed = params[section].get("seed")
+    return params["seed"] if seed is None else seed
+
+
 def write_json(path: str | Path, obj: Any) -> None:
     """Stable JSON (sorted keys) so that identical results give identical files."""
     path = Path(path)

@@ -12,7 +12,7 @@ from aboutness.data import PairDataset, encode
 from aboutness.heads import class_scores
 from aboutness.metrics import bagged_vital_threshold, vital_f1
 from aboutness.models import load_classifier, load_tokenizer, save_model_dir, truncate_layers
-from aboutness.params import load_params, stage, write_json
+from aboutness.params import load_params, section_seed, stage, write_json
 from aboutness.schema import LABEL_ID, LABELS, InputError
 from aboutness.scoring import predict_logits
 from aboutness.training import (
@@ -89,15 +89,8 @@ def fit_thresholds(score: np.ndarray, gold: np.ndarray) -> list[float]:
     return best
 
 
-def teacher_seed(params: dict) -> int:
-    """teacher.seed, or the top-level seed when it is null: a seed study of the teacher alone changes
-    teacher.seed and keeps the data, which the top-level seed draws."""
-    seed = params["teacher"].get("seed")
-    return params["seed"] if seed is None else seed
-
-
 def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
-    cfg, seed = params["teacher"], teacher_seed(params)
+    cfg, seed = params["teacher"], section_seed(params, "teacher")
     text_cfg = teacher_text(params)
     train, valid = pd.read_parquet(TRAIN), pd.read_parquet(VALID)
     set_seed(seed)  # the new head's random init must come from params.yaml too
