@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
             if not rows:
                 raise InputError("no experiment has metrics/teacher.json yet; run `dvc repro` first")
             print(report.render_markdown(rows, args.sort))
+            for line in report.rule_warnings(rows):
+                print(line, file=sys.stderr)
             if args.diff:
                 print(report.diff(rows, *args.diff, rounds=args.rounds))
             if args.html:

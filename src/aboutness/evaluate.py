@@ -6,6 +6,7 @@ are the `baselines` stage, and `compare` sets the two models side by side."""
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -18,12 +19,14 @@ from aboutness.metrics import bootstrap_intervals, classification_metrics
 from aboutness.models import best_device, load_saved, load_tokenizer
 from aboutness.params import load_params, stage, write_json, write_parquet
 from aboutness.plots import write_plot_data
+from aboutness.rule_check import beaten_by_rules
 from aboutness.schema import InputError
 from aboutness.scoring import predict_logits, scoring_batch_size
 
 POOLS = Path("data/pools")
 MODELS = {"teacher": Path("models/teacher"), "student": Path("models/student")}
 PRED_DIR = Path("data/eval")  # data/eval/<model>/<set>.parquet
+BASELINES = Path("metrics/baselines.json")  # the `baselines` stage's: which rule a model must beat on each set
 SPEED_KEY = "pairs_per_s_cpu"  # the one metric that is measured, not recomputed: it varies run to run
 
 
@@ -106,6 +109,10 @@ def main(model: str = "") -> None:
     for set_name, df in preds.items():
         write_parquet(df, PRED_DIR / model / f"{set_name}.parquet")
     write_plot_data(model, preds["test"])
+    beaten = beaten_by_rules(metrics, json.loads(BASELINES.read_text(encoding="utf-8")))
+    for b in beaten:
+        print(b.line(model), file=sys.stderr)
+    metrics["sets_beaten_by_a_rule"] = len(beaten)  # 0 where the model wins or ties every set; the report names them
     write_json(Path(f"metrics/{model}.json"), metrics)
     print(f"evaluate: {model} accuracy {metrics['accuracy']:.3f} macro-F1 {metrics['macro_f1']:.3f} "
           f"vital F1 {metrics['vital_f1']:.3f} [{metrics['vital_f1_ci_low']:.3f}, {metrics['vital_f1_ci_high']:.3f}]")

@@ -18,6 +18,7 @@ from tabulate import tabulate
 from aboutness.baselines import BASELINES
 from aboutness.evaluate import SPEED_KEY
 from aboutness.metrics import as_vital, card_confusions, confusion_metrics, paired_bootstrap
+from aboutness.rule_check import beaten_by_rules, set_names
 from aboutness.schema import InputError
 
 GROUPS = (("main", "old pool"), ("DIY", "DIY"), ("CEHAC", "CEHAC"), ("Pharma", "Pharma"), ("all", "All"))
@@ -210,7 +211,38 @@ def tables(rows: list[dict], sort: str | None = None) -> dict[str, tuple[list[st
         "Fine-tuned teacher (test)": (["model", "about_pr", "ment_pr", "not_about_pr", "acc", "macro_f1"], fine),
         "Vital distillation (test)": (["model", "accuracy", "precision", "recall", "f1"], vital),
         "Accuracy per group (teacher, test)": (["model"] + [label for _, label in GROUPS], groups),
+        "Vital F1 on every eval set": eval_set_table(teachers, rows, t_diff, s_diff, base_rows),
     }
+
+
+def eval_set_table(teachers: list, rows: list[dict], t_diff: list[str], s_diff: list[str],
+                   base_rows: dict[str, dict]) -> tuple[list[str], list[list[str]]]:
+    """Vital F1 of every model on test and each eval set; a cell that a rule beats beyond both intervals
+    says which rule (rule_check), so an out-of-domain failure shows beside the test figure."""
+    sets = set_names(rows[0]["teacher"]) if rows else []
+    models = [(f"teacher: {name}", r["teacher"]) for name, r in teachers]
+    models += [(f"{student_name(r, s_diff)} [{r['name']}]", r["student"]) for r in rows if r.get("student")]
+    body = []
+    for name, m in models:
+        beaten = {b.set_name: b.rule for b in beaten_by_rules(m, base_rows)}
+        body.append([name] + [cell(m, _set_key(s)) + (f" ⚠ beaten by {beaten[s]}" if s in beaten else "") for s in sets])
+    body += [[f"baseline: {n}"] + [cell(m, _set_key(s)) for s in sets] for n, m in base_rows.items()]
+    return ["model"] + sets, body
+
+
+def _set_key(set_name: str) -> str:
+    return "vital_f1" if set_name == "test" else f"{set_name}_vital_f1"
+
+
+def rule_warnings(rows: list[dict]) -> list[str]:
+    """One line per (experiment, model, set) that a rule beats beyond both intervals: `aboutness report`
+    prints them on stderr."""
+    lines = []
+    for r in seed_groups(rows):
+        base = {name: flatten_baseline(r.get("baselines") or {}, name) for name in BASELINES}
+        for model in ("teacher", "student"):
+            lines += [b.line(f"{model} of {r['name']}") for b in beaten_by_rules(r.get(model) or {}, base)]
+    return lines
 
 
 def flatten_baseline(base: dict, name: str) -> dict:
