@@ -210,6 +210,8 @@ class Distill(Strict):
     temperature: PosFloat
     label_weight: Share
     positive_weight: NonNeg
+    restyle_share: Share
+    restyle_valid: bool
     score_batch_size: BatchSize
     score_chunk_rows: PosInt
     score_int8: bool

@@ -16,6 +16,7 @@ from aboutness.heads import class_scores
 from aboutness.metrics import bagged_vital_threshold, vital_f1
 from aboutness.models import load_classifier, load_meta, load_saved, load_tokenizer, save_model_dir, set_pooling, truncate_layers
 from aboutness.params import load_params, section_seed, stage, write_json
+from aboutness.restyle import HELD_OUT, TRAIN, restyle_batch, restyle_rows
 from aboutness.schema import LABEL_ID, LABELS, InputError
 from aboutness.score_pools import TEACHER, scored_path
 from aboutness.scoring import predict_logits
@@ -109,6 +110,21 @@ def hidden_match(params: dict, student: PreTrainedModel) -> tuple[PreTrainedMode
     return teacher, [(j, round(j * n / k)) for j in range(1, k + 1)]
 
 
+def restyled_valid(valid: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Valid with every doc title and url re-rendered in held-out site styles (`restyle.HELD_OUT`, which no
+    training row uses): the student's recipe is judged on it, never on an out-of-domain eval set. Drawn with
+    the top-level seed, so every student seed is judged on the same pairs."""
+    return restyle_rows(valid, 1.0, np.random.default_rng([seed, 23]), HELD_OUT)
+
+
+def selection_valid(valid: pd.DataFrame, restyle: bool, seed: int) -> pd.DataFrame:
+    """The rows the checkpoint and the vital cut are chosen on: valid, and with `distill.restyle_valid` valid
+    again in the training styles (`restyle.TRAIN`), so that neither is fitted to the demo's templates alone."""
+    if not restyle:
+        return valid
+    return pd.concat([valid, restyle_rows(valid, 1.0, np.random.default_rng([seed, 29]), TRAIN)], ignore_index=True)
+
+
 def check_collapse(student_f1: float, teacher_meta: dict, min_share: float) -> float:
     """The student's valid vital F1 as a share of the teacher's; the stage fails when it is below
     min_share: a collapsed student (one constant score) must never reach evaluate, or a table, silently."""
@@ -139,7 +155,8 @@ def distill(params: dict) -> dict:
     if not any(rows.values()):
         raise InputError(f"distill: the scored pools ({', '.join(map(str, paths))}) hold no rows; metrics/pools.json "
                          "says where they went (trash, leakage guard)")
-    valid_ds = PairDataset(encode(tokenizer, valid, text_cfg), gold_targets(valid["label"], cfg["target"]))
+    chosen_on = selection_valid(valid, cfg["restyle_valid"], params["seed"])
+    valid_ds = PairDataset(encode(tokenizer, chosen_on, text_cfg), gold_targets(chosen_on["label"], cfg["target"]))
     # the checkpoint kept is the one with the best valid vital F1, the student's one job
     args = training_args(CKPT, m, seed, sum(rows.values()), "vital_f1", greater_is_better=True)
     inputs = tuple(paths) + (VALID, TEACHER / "model.safetensors", Path(__file__))
@@ -150,8 +167,9 @@ def distill(params: dict) -> dict:
     # serve rows of an older text or targets function, and its default home grows with every experiment.
     datasets.config.HF_DATASETS_CACHE = str((CKPT / "datasets").resolve())
     with args.main_process_first(local=False, desc="tokenising the pools"):  # under DDP one rank builds the cache
+        augment = partial(restyle_batch, share=cfg["restyle_share"], seed=seed) if cfg["restyle_share"] else None
         train_ds = scored_dataset([path for path in paths if rows[path]], tokenizer, text_cfg,
-                                  partial(student_targets, teacher_meta=teacher_meta, cfg=cfg))
+                                  partial(student_targets, teacher_meta=teacher_meta, cfg=cfg), augment=augment)
     teacher, hidden_layers = hidden_match(params, model)
     trainer = PairTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=valid_ds,
                           data_collator=collator(tokenizer), compute_metrics=vital_metrics, head=head, loss=cfg["loss"],
@@ -167,15 +185,18 @@ def distill(params: dict) -> dict:
     model = trainer.model
     meta = {"head": head, "labels": list(LABELS), "text": text_cfg, "role": "student", "layers": m["layers"],
             "init": m["init"], "pooling": m["pooling"], "target": cfg["target"], "threshold": 0.5, "thresholds": None}
-    logits = predict_logits(model, tokenizer, valid, text_cfg, batch_size=m["batch_size"] * 2)
+    logits = predict_logits(model, tokenizer, chosen_on, text_cfg, batch_size=m["batch_size"] * 2)
     if head == "vital":
-        meta["threshold"] = bagged_vital_threshold(1 / (1 + np.exp(-logits[:, 0])), valid["label"].to_numpy(), seed)
-    p, pred = class_scores(logits, meta)
+        meta["threshold"] = bagged_vital_threshold(1 / (1 + np.exp(-logits[:, 0])), chosen_on["label"].to_numpy(), seed)
+    p, pred = class_scores(logits[: len(valid)], meta)  # valid as it is comes first
     valid_f1 = vital_f1(valid["label"], pred)
+    restyled = restyled_valid(valid, params["seed"])
+    restyled_pred = class_scores(predict_logits(model, tokenizer, restyled, text_cfg, batch_size=m["batch_size"] * 2), meta)[1]
     write_curves(trainer, CURVES)  # kept for a collapsed run too: the curve is where to look first
     share = check_collapse(valid_f1, teacher_meta, cfg["min_share"])
     save_model_dir(OUT, model, tokenizer, meta)
-    return {"valid_vital_f1": valid_f1, "seed": seed, "valid_vital_f1_share_of_teacher": share,
+    return {"valid_vital_f1": valid_f1, "valid_restyled_vital_f1": vital_f1(restyled["label"], restyled_pred),
+            "seed": seed, "valid_vital_f1_share_of_teacher": share,
             "layers": m["layers"], "distill_pairs": len(train_ds), "steps": trainer.state.global_step,
             "teacher_p_about_mean": p_about_mean(train_ds)}
 

@@ -1,0 +1,52 @@
+"""A student seed study without DVC's queue: `distill` and the student's evaluation, run in this process
+for each (param overrides, distill seed), on the workspace's teacher and scored pools. One JSON line a run
+(valid, valid restyled, test, every eval set) goes to the output file; models/student is left as the last
+run's, so re-run `dvc repro` afterwards. Used for docs/student.md's seed tables.
+
+    python scripts/student_seeds.py out.jsonl --seeds 1 2 3 4 42 --set distill.restyle_share=0.5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import yaml
+
+from aboutness.distill import distill
+from aboutness.evaluate import MODELS, eval_sets, evaluate_model
+from aboutness.params import load_params
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--seeds", type=int, nargs="+", required=True)
+    ap.add_argument("--set", action="append", default=[], help="key=value, as dvc exp run -S")
+    args = ap.parse_args()
+    sets = eval_sets()
+    for seed in args.seeds:
+        params = load_params()
+        for item in args.set:
+            key, value = item.split("=", 1)
+            *parents, leaf = key.split(".")
+            node = params
+            for p in parents:
+                node = node[p]
+            node[leaf] = yaml.safe_load(value)
+        params["distill"]["seed"] = seed
+        start = time.perf_counter()
+        train = distill(params)
+        metrics, _ = evaluate_model(MODELS["student"], sets, params["eval"], params["seed"])
+        keep = {k: v for k, v in metrics.items() if "vital_f1" in k or k in ("macro_f1", "accuracy")}
+        row = {"set": args.set, "seed": seed, "seconds": round(time.perf_counter() - start, 1),
+               "valid_vital_f1": train["valid_vital_f1"], "valid_restyled_vital_f1": train["valid_restyled_vital_f1"], **keep}
+        with args.out.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(row) + "\n")
+        print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items() if "_ci_" not in k}))
+
+
+if __name__ == "__main__":
+    main()
