@@ -69,7 +69,8 @@ def main() -> None:
         for depth in (6, 3, 2):
             d = tmp / f"student{depth}"
             source = load_saved(student_dir)[0] if depth <= meta["layers"] else \
-                set_pooling(load_classifier(teacher_dir, head_outputs(meta)), meta.get("pooling", "cls"))
+                set_pooling(load_classifier(teacher_dir, head_outputs(meta)), meta.get("pooling", "cls"),
+                            load_tokenizer(teacher_dir).sep_token_id)
             truncate_layers(source, depth).save_pretrained(d)
             load_tokenizer(student_dir).save_pretrained(d)
             save_meta(d, {**meta, "layers": depth})

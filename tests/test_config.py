@@ -118,3 +118,38 @@ def test_int8_scoring_is_for_the_local_engine_only():
     params["distill"]["score_int8"] = True  # the Ray actors would silently score in fp32
     with pytest.raises(InputError, match=r"params\.yaml distill: .*expected score_int8 with engine local only"):
         validate_params(params)
+
+
+@pytest.mark.parametrize("family, key, value, expected", [
+    ("distilbert", "model.layers", 4, "at most 3, the depth of base_models/distilbert"),   # its config says n_layers
+    ("xlm-roberta", "text.seq_len", 259, "at most 258, the maximum length of base_models/xlm-roberta"),  # 260 positions
+])
+def test_limits_are_read_from_every_familys_config(tmp_path, monkeypatch, family, key, value, expected):
+    from families import save_tiny_family
+
+    save_tiny_family(family, tmp_path / "base_models" / family)
+    monkeypatch.chdir(tmp_path)
+    params = with_value("teacher.base", f"base_models/{family}")
+    params["model"]["init"], params["model"]["base"] = "pretrained", f"base_models/{family}"
+    assert validate_params(copy.deepcopy(params))
+    *parents, leaf = key.split(".")
+    node = params
+    for p in parents:
+        node = node[p]
+    node[leaf] = value
+    with pytest.raises(InputError, match=re.escape(f"params.yaml {key}: {value}; expected {expected}")):
+        validate_params(params)
+
+
+def test_pooling_on_a_family_it_was_not_built_for_stops_before_any_work(tmp_path, monkeypatch):
+    base = tmp_path / "base_models/gpt"
+    base.mkdir(parents=True)
+    (base / "config.json").write_text('{"model_type": "gpt2", "n_layer": 2}')
+    monkeypatch.chdir(tmp_path)
+    params = with_value("model.init", "pretrained")
+    params["model"]["base"] = "base_models/gpt"
+    with pytest.raises(InputError, match=r"params\.yaml model\.pooling: 'match'; expected cls for a gpt2 base: mean and "
+                                         r"match pooling are built for bert, roberta"):
+        validate_params(params)
+    params["model"]["pooling"] = "cls"
+    assert validate_params(copy.deepcopy(params))

@@ -16,6 +16,7 @@ from aboutness.models import (
     load_saved,
     load_tokenizer,
     max_sim,
+    pair_segments,
     save_meta,
     save_model_dir,
     set_attention_dropout,
@@ -209,27 +210,29 @@ def test_max_sim_scores_how_much_of_the_card_the_doc_holds():
     # [CLS] a b [SEP] | doc [SEP] [PAD]: token states are one-hot "words", so a cosine is 1 for the same word
     words = torch.eye(6)
     def pair(card, doc, pad=0):
-        ids = [5, *card, 5, *doc, 5] + [0] * pad   # word 5 stands for the special tokens
-        types = [0] * (len(card) + 2) + [1] * (len(doc) + 1) + [0] * pad
+        ids = [5, *card, 5, *doc, 5] + [0] * pad   # word 5 stands for the special tokens, and is the separator
         mask = [1] * (len(card) + len(doc) + 3) + [0] * pad
-        return words[ids], torch.tensor(types), torch.tensor(mask)
+        return words[ids], torch.tensor(ids), torch.tensor(mask)
     rows = [pair([1, 2], [1, 2, 3]), pair([1, 2], [1, 3, 4]), pair([1, 2], [3, 4, 4]), pair([1, 2], [2], pad=2)]
-    hidden, types, mask = (torch.stack(x) for x in zip(*rows))
+    hidden, ids, mask = (torch.stack(x) for x in zip(*rows))
+    card, doc = pair_segments(ids, mask, 5)
     # all of the card; half; none (the [SEP]s, the same "word" on both sides, never count); half, padding left out
-    np.testing.assert_allclose(max_sim(hidden, mask, types).numpy(), [1.0, 0.5, 0.0, 0.5], atol=1e-6)
+    np.testing.assert_allclose(max_sim(hidden, card, doc).numpy(), [1.0, 0.5, 0.0, 0.5], atol=1e-6)
     hidden[3, -2:] = words[1]   # padding that would match the card's first word: masked, no change
-    assert max_sim(hidden, mask, types)[3].item() == pytest.approx(0.5)
+    assert max_sim(hidden, *pair_segments(ids, mask, 5))[3].item() == pytest.approx(0.5)
 
 
 def test_match_pooling_adds_the_card_match_and_survives_save_and_load(tiny_bert, tmp_path):
     tok, pairs = load_tokenizer(tiny_bert), toy_pairs()
     torch.manual_seed(0)
-    match = set_pooling(load_classifier(tiny_bert, 1), "match").eval()
+    match = set_pooling(load_classifier(tiny_bert, 1), "match", tok.sep_token_id).eval()
     mean = set_pooling(load_classifier(tiny_bert, 1), "mean").eval()
     enc = tok("a card", "a document", return_tensors="pt")
     with torch.no_grad():
         hidden = match.base_model(**enc).last_hidden_state
-        extra = max_sim(hidden, enc["attention_mask"], enc["token_type_ids"])[:, None] * match.base_model.pooler.match
+        card, doc = pair_segments(enc["input_ids"], enc["attention_mask"], tok.sep_token_id)
+        assert card.sum() == len(tok("a card", add_special_tokens=False)["input_ids"])
+        extra = max_sim(hidden, card, doc)[:, None] * match.base_model.pooler.match
         np.testing.assert_allclose(match.base_model.pooler(hidden).numpy(), (mean.base_model.pooler(hidden) + extra).numpy(), atol=1e-6)
     before = predict_logits(match, tok, pairs, TEXT, batch_size=1)
     np.testing.assert_allclose(predict_logits(match, tok, pairs, TEXT, batch_size=len(pairs)), before, atol=1e-5)
@@ -238,15 +241,19 @@ def test_match_pooling_adds_the_card_match_and_survives_save_and_load(tiny_bert,
     again, meta = load_saved(tmp_path / "m")
     assert meta["pooling"] == "match"
     np.testing.assert_array_equal(predict_logits(again, tok, pairs, TEXT, batch_size=1), before)
-    with pytest.raises(InputError, match="token_type_ids"):
-        match(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
+    # no token_type_ids needed: the separators say where the card ends (RoBERTa, DistilBERT, ModernBERT send none)
+    with torch.no_grad():
+        np.testing.assert_allclose(match(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).logits.numpy(),
+                                   match(**enc).logits.numpy(), atol=1e-6)
+    with pytest.raises(InputError, match="sep_token_id"):
+        set_pooling(load_classifier(tiny_bert, 1), "match")
 
 
 def test_load_saved_is_quiet_and_refuses_weights_that_do_not_fit(tiny_bert, tmp_path, caplog):
     """A saved match student loads without transformers' load report (which listed `pooler.match` as
     unexpected on every load); a saved model with a weight gone is an error naming it, not a warning."""
     tok = load_tokenizer(tiny_bert)
-    model = set_pooling(load_classifier(tiny_bert, 1), "match")
+    model = set_pooling(load_classifier(tiny_bert, 1), "match", tok.sep_token_id)
     save_model_dir(tmp_path / "m", model, tok, {"head": "vital", "pooling": "match"})
     caplog.clear()
     load_saved(tmp_path / "m")

@@ -8,6 +8,7 @@ import shutil
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
@@ -57,7 +58,9 @@ def retrieve_pool(cards: pd.DataFrame, corpus: pd.DataFrame, k: int) -> pd.DataF
 
 
 def _words(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2 and w not in ENGLISH_STOP_WORDS}
+    """Words of three or more letters or digits in any script ("москва", "zürich"), percent-encoding decoded
+    (a url path holds /wiki/%D0%9C%D0%BE%D1%81%D0%BA%D0%B2%D0%B0), English stop words left out."""
+    return {w for w in re.findall(r"[^\W_]+", unquote(text).casefold()) if len(w) > 2 and w not in ENGLISH_STOP_WORDS}
 
 
 def url_try_pool(cards: pd.DataFrame, corpus: pd.DataFrame, k: int, seed: int) -> pd.DataFrame:

@@ -293,6 +293,25 @@ def base_config(base: str) -> dict | None:
         return None
 
 
+# families whose classifier reads the first token's state or BERT's pooler, so that mean and match pooling can
+# hand it the pooled vector (models.set_pooling); tests/test_families.py runs each
+POOLING_FAMILIES = ("bert", "roberta", "xlm-roberta", "camembert", "distilbert", "deberta-v2", "modernbert")
+
+
+def base_depth(conf: dict) -> int | None:
+    """Encoder layers of a base's config.json (DistilBERT calls them n_layers)."""
+    return conf.get("num_hidden_layers") or conf.get("n_layers")
+
+
+def base_max_len(conf: dict) -> int | None:
+    """Tokens a base reads at most: RoBERTa and XLM-R number positions from pad_token_id + 1, so 514 positions
+    hold 512 tokens."""
+    n = conf.get("max_position_embeddings")
+    if n and conf.get("model_type") in ("roberta", "xlm-roberta", "camembert"):
+        return n - (conf.get("pad_token_id", 1) + 1)
+    return n
+
+
 def _name(base: str) -> str:
     return "the packaged all-MiniLM-L6-v2" if base == "default" else base
 
@@ -307,20 +326,25 @@ def check_against_bases(p: Params) -> list[tuple[str, Any, str]]:
             if cfg.base != "default" and not (key == "model" and p.model.init == "trunc"):
                 errors.append((f"{key}.base", cfg.base, "a Hugging Face model directory (no config.json there)"))
             continue
-        depth, max_len = conf.get("num_hidden_layers"), conf.get("max_position_embeddings")
+        depth, max_len = base_depth(conf), base_max_len(conf)
         seq_key = "text.seq_len" if key == "teacher" else "model.seq_len"
         if max_len and seq_len > max_len:
             errors.append((seq_key, seq_len, f"at most {max_len}, the maximum length of {_name(cfg.base)}"))
         if key == "teacher" and depth and p.teacher.layers and p.teacher.layers > depth:
             errors.append(("teacher.layers", p.teacher.layers, f"at most {depth}, the depth of {_name(cfg.base)}"))
-    teacher_depth = p.teacher.layers or (configs["teacher"] or {}).get("num_hidden_layers")
+    teacher_depth = p.teacher.layers or base_depth(configs["teacher"] or {})
     if p.model.init == "trunc" and teacher_depth and p.model.layers > teacher_depth:
         errors.append(("model.layers", p.model.layers, f"at most {teacher_depth}, the teacher's depth (model.init: trunc)"))
     if p.distill.hidden_weight and p.model.init != "trunc":
         # matched token by token on the student's input: the two must share the tokenizer and the width
         errors.append(("distill.hidden_weight", p.distill.hidden_weight, "0 unless model.init is trunc"))
+    source = configs["teacher"] if p.model.init == "trunc" else configs["model"]
+    family = (source or {}).get("model_type")
+    if p.model.pooling != "cls" and family and family not in POOLING_FAMILIES:
+        errors.append(("model.pooling", p.model.pooling, f"cls for a {family} base: mean and match pooling are built for "
+                       f"{', '.join(POOLING_FAMILIES)} (README, 'Base models and languages')"))
     if p.model.init == "pretrained":
-        depth = (configs["model"] or {}).get("num_hidden_layers")
+        depth = base_depth(configs["model"] or {})
         if depth and p.model.layers > depth:
             errors.append(("model.layers", p.model.layers, f"at most {depth}, the depth of {_name(p.model.base)}"))
     return errors

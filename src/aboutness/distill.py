@@ -95,8 +95,9 @@ def build_student(params: dict, n_out: int, teacher_dir: Path = TEACHER):
     else:
         raise InputError(f"params.yaml model.init: {m['init']!r}; expected trunc or pretrained")
     model = load_classifier(source, n_out, params["teacher"]["allow_pickle"], m["attention_dropout"])
-    model = set_pooling(truncate_layers(model, m["layers"], m["layer_map"]), m["pooling"])
-    return model, load_tokenizer(source)
+    tokenizer = load_tokenizer(source)
+    model = set_pooling(truncate_layers(model, m["layers"], m["layer_map"], "model.layers"), m["pooling"], tokenizer.sep_token_id)
+    return model, tokenizer
 
 
 def hidden_match(params: dict, student: PreTrainedModel) -> tuple[PreTrainedModel | None, list[tuple[int, int]]]:

@@ -14,18 +14,24 @@ from aboutness.schema import InputError
 from aboutness.scoring import ScoringChunks, scoring_batch_size
 
 ONNX_FILE = "model.onnx"
-INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+ALL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def model_inputs(tokenizer) -> tuple[str, ...]:
+    """The inputs the tokenizer gives its model, in a fixed order: RoBERTa/XLM-R, DistilBERT and ModernBERT
+    send no token_type_ids, and an exported graph must not ask for them."""
+    return tuple(name for name in ALL_INPUTS if name in tokenizer.model_input_names)
 
 
 class _Logits(torch.nn.Module):
     """The classifier with positional inputs and a plain logits output, as ONNX wants it."""
 
-    def __init__(self, model):
+    def __init__(self, model, names: tuple[str, ...]):
         super().__init__()
-        self.model = model
+        self.model, self.names = model, names
 
-    def forward(self, input_ids, attention_mask, token_type_ids):
-        return self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).logits
+    def forward(self, *inputs):
+        return self.model(**dict(zip(self.names, inputs))).logits
 
 
 def export_onnx(model_dir: Path, out_dir: Path, int8: bool = False) -> Path:
@@ -35,9 +41,10 @@ def export_onnx(model_dir: Path, out_dir: Path, int8: bool = False) -> Path:
     tok = load_tokenizer(model_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     sample = tok(["a card"] * 2, ["a document title"] * 2, return_tensors="pt", padding=True)
+    names = model_inputs(tok)
     fp32_path = out_dir / ("model_fp32.onnx" if int8 else ONNX_FILE)
-    axes = {name: {0: "batch", 1: "seq"} for name in INPUTS} | {"logits": {0: "batch"}}
-    torch.onnx.export(_Logits(model).eval(), tuple(sample[k] for k in INPUTS), str(fp32_path), input_names=list(INPUTS),
+    axes = {name: {0: "batch", 1: "seq"} for name in names} | {"logits": {0: "batch"}}
+    torch.onnx.export(_Logits(model, names).eval(), tuple(sample[k] for k in names), str(fp32_path), input_names=list(names),
                       output_names=["logits"], dynamic_axes=axes, opset_version=17, dynamo=False)
     if int8:
         from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -70,6 +77,7 @@ class OnnxScorer:
         self.session = ort.InferenceSession(str(onnx_dir / ONNX_FILE), opts, providers=["CPUExecutionProvider"])
         self.meta = load_meta(onnx_dir)
         self.tok = load_tokenizer(onnx_dir)
+        self.inputs = [i.name for i in self.session.get_inputs()]
 
     def logits(self, df: pd.DataFrame, batch_size: int | str = "auto") -> np.ndarray:
         """Raw outputs in row order; batches are built exactly as for the PyTorch scorer on CPU."""
@@ -78,5 +86,5 @@ class OnnxScorer:
         out = np.zeros((len(df), self.session.get_outputs()[0].shape[1]), dtype=np.float32)
         for i in range(len(chunks)):
             for idx, batch in chunks[i]:
-                out[idx.numpy()] = self.session.run(["logits"], {k: batch[k].numpy() for k in INPUTS})[0]
+                out[idx.numpy()] = self.session.run(["logits"], {k: batch[k].numpy() for k in self.inputs})[0]
         return out

@@ -77,7 +77,7 @@ def load_classifier(path: str | Path, num_labels: int, allow_pickle: bool = Fals
     finally:
         log.removeFilter(no_report)
     if exact:
-        check_loaded(path, info, known={f"{model.base_model_prefix}.pooler.match"})
+        check_loaded(path, info, known={f"{model.base_model_prefix}.{key}" for key in MATCH_KEYS})
     if num_labels == len(LABELS):
         model.config.id2label = dict(enumerate(LABELS))
         model.config.label2id = {lab: i for i, lab in enumerate(LABELS)}
@@ -114,8 +114,9 @@ def head_outputs(meta: dict) -> int:
     return len(LABELS) if meta["head"] == "onetarget" else 1
 
 
-def encoder_layers(model: nn.Module) -> nn.ModuleList:
-    """The transformer block list of a BERT-family model."""
+def encoder_layers(model: nn.Module, param: str = "layers") -> nn.ModuleList:
+    """The transformer block list: BERT, RoBERTa/XLM-R, DeBERTa-v2 (encoder.layer), DistilBERT
+    (transformer.layer), ModernBERT (layers)."""
     base = model.base_model
     for attr in ("encoder.layer", "encoder.layers", "layer", "layers", "transformer.layer"):
         node: Any = base
@@ -126,20 +127,26 @@ def encoder_layers(model: nn.Module) -> nn.ModuleList:
             continue
         if isinstance(node, nn.ModuleList):
             return node
-    raise InputError(f"{type(model).__name__}: cannot find its encoder layers to truncate")
+    raise InputError(f"{param}: {type(model).__name__} (family {model.config.model_type}) keeps its encoder layers "
+                     "where aboutness does not look (encoder.layer, transformer.layer, layers); set it to null to "
+                     "keep every layer, or use a family from the README's table")
 
 
-def truncate_layers(model: PreTrainedModel, k: int, layer_map: str = "bottom") -> PreTrainedModel:
+def truncate_layers(model: PreTrainedModel, k: int, layer_map: str = "bottom", param: str = "layers") -> PreTrainedModel:
     """Keep k encoder layers (in place) and update the config: the bottom k, or k spread evenly from
-    the first layer to the last (`spread`, as DistilBERT took layers 0, 2, 4, 7, 9, 11 of BERT's 12)."""
-    layers = encoder_layers(model)
+    the first layer to the last (`spread`, as DistilBERT took layers 0, 2, 4, 7, 9, 11 of BERT's 12).
+    `param` names the setting in errors (teacher.layers, model.layers)."""
+    layers = encoder_layers(model, param)
     if not 1 <= k <= len(layers):
-        raise InputError(f"layers={k}: the model has {len(layers)} encoder layers; choose 1..{len(layers)}")
+        raise InputError(f"{param}={k}: the model has {len(layers)} encoder layers; choose 1..{len(layers)}")
     keep = layer_indices(len(layers), k, layer_map)
     kept = [layers[i] for i in keep]
     del layers[:]
     layers.extend(kept)
-    model.config.num_hidden_layers = k
+    model.config.num_hidden_layers = k  # DistilBERT's n_layers too (its config maps the name)
+    types = getattr(model.config, "layer_types", None)
+    if isinstance(types, list | tuple) and len(types) > max(keep):  # ModernBERT: each kept layer keeps its attention
+        model.config.layer_types = [types[i] for i in keep]
     return model
 
 
@@ -152,6 +159,7 @@ def layer_indices(n: int, k: int, layer_map: str) -> list[int]:
 
 
 POOLINGS = ("cls", "mean", "match")
+MATCH_KEYS = ("pooler.match", "pair_pooling.match")  # where a match-pooled model keeps `match`: BERT's pooler, or beside the encoder
 
 
 class MeanPooler(nn.Module):
@@ -165,70 +173,133 @@ class MeanPooler(nn.Module):
         self.mask: torch.Tensor | None = None
 
     def forward(self, hidden: torch.Tensor) -> torch.Tensor:
-        if self.mask is None:
-            return self.activation(self.dense(hidden.mean(1)))
-        keep = self.mask[:, :, None].to(hidden.dtype)
-        return self.activation(self.dense((hidden * keep).sum(1) / keep.sum(1).clamp(min=1)))
+        return self.activation(self.dense(masked_mean(hidden, self.mask)))
 
 
 class MatchPooler(MeanPooler):
     """MeanPooler's output plus how well the card's tokens find their match in the doc: each card token's best
     cosine with a doc token, averaged over the card (ColBERT's MaxSim), times a learnt vector `match`, saved with
-    the model's weights. The segments come from `token_type_ids`; [CLS] and the
-    [SEP]s are left out. A mean of token states cannot say "the card's name stands in the doc's title"; the
+    the model's weights. The segments come from the separator tokens (`pair_segments`); [CLS] and the
+    separators are left out. A mean of token states cannot say "the card's name stands in the doc's title"; the
     bottom layer's attention does not learn it from the pools either, so a 1-layer student stayed at a constant
     score. With this feature it learns (docs/student.md)."""
 
-    def __init__(self, pooler: nn.Module):
+    def __init__(self, pooler: nn.Module, sep_token_id: int):
         super().__init__(pooler)
-        # as nn.Linear(1, hidden) draws it: a zero start would leave both it and the fresh classifier at a saddle
-        self.match = nn.Parameter(torch.empty(pooler.dense.out_features).uniform_(-1, 1))
-        self.token_types: torch.Tensor | None = None
+        self.match = new_match(pooler.dense.out_features)
+        self.sep_token_id = sep_token_id
+        self.input_ids: torch.Tensor | None = None
 
     def forward(self, hidden: torch.Tensor) -> torch.Tensor:
-        if self.token_types is None:
-            raise InputError("pooling: match needs token_type_ids (card and doc segments) with the input")
-        return super().forward(hidden) + max_sim(hidden, self.mask, self.token_types)[:, None] * self.match
+        card, doc = pair_segments(self.input_ids, self.mask, self.sep_token_id)
+        return super().forward(hidden) + max_sim(hidden, card, doc)[:, None] * self.match
 
 
-def max_sim(hidden: torch.Tensor, mask: torch.Tensor | None, token_types: torch.Tensor) -> torch.Tensor:
-    """Per pair: the mean over card tokens of their best cosine similarity with a doc token (0 for an empty side).
-    A BERT pair is [CLS] card [SEP] doc [SEP] padding, each side in one piece: the token positions say which is
-    which (comparisons, no index writes, so the ONNX export traces it for any batch and length)."""
-    real = torch.ones_like(token_types) if mask is None else mask.to(token_types.dtype)
-    n_card = ((token_types == 0) & (real > 0)).sum(1, keepdim=True)
-    n_doc = ((token_types > 0) & (real > 0)).sum(1, keepdim=True)
-    pos = torch.arange(hidden.shape[1], device=hidden.device)[None, :]
-    card = (pos >= 1) & (pos < n_card - 1)
-    doc = (pos >= n_card) & (pos < n_card + n_doc - 1)
+class PairPooling(nn.Module):
+    """Mean or match pooling for a family whose head reads the first token's state itself, with no BERT pooler
+    to replace (RoBERTa/XLM-R, DistilBERT, DeBERTa-v2, ModernBERT): a hook on the encoder writes the pooled
+    vector (the mean of the token states, plus MaxSim times `match` for match pooling) over the first token's
+    state, so the family's own head (dense + activation, or its pre-classifier) reads it as it read [CLS]."""
+
+    def __init__(self, hidden_size: int, pooling: str, sep_token_id: int | None):
+        super().__init__()
+        self.pooling, self.sep_token_id = pooling, sep_token_id
+        if pooling == "match":
+            self.match = new_match(hidden_size)
+
+    def forward(self, hidden: torch.Tensor, input_ids: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        pooled = masked_mean(hidden, mask)
+        if self.pooling == "match":
+            card, doc = pair_segments(input_ids, mask, self.sep_token_id)
+            pooled = pooled + max_sim(hidden, card, doc)[:, None] * self.match
+        return torch.cat([pooled[:, None, :].to(hidden.dtype), hidden[:, 1:]], dim=1)
+
+
+def new_match(hidden_size: int) -> nn.Parameter:
+    # as nn.Linear(1, hidden) draws it: a zero start would leave both it and the fresh classifier at a saddle
+    return nn.Parameter(torch.empty(hidden_size).uniform_(-1, 1))
+
+
+def masked_mean(hidden: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    if mask is None:
+        return hidden.mean(1)
+    keep = mask[:, :, None].to(hidden.dtype)
+    return (hidden * keep).sum(1) / keep.sum(1).clamp(min=1)
+
+
+def pair_segments(input_ids: torch.Tensor | None, mask: torch.Tensor | None,
+                  sep_token_id: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Which positions hold the card's tokens and which the doc's, from the separators alone, so that families
+    without `token_type_ids` (RoBERTa/XLM-R, DistilBERT, ModernBERT) get the same segments as BERT. A pair is
+    `<cls> card <sep> doc <sep>` (BERT, DistilBERT, DeBERTa-v2, ModernBERT) or `<s> card </s></s> doc </s>`
+    (RoBERTa, XLM-R), then padding: the card runs from position 1 to the first separator, the doc from after
+    that separator (and a second one right behind it) to the last real token, the closing separator. Only
+    comparisons and gathers, no index writes, so the ONNX export traces it for any batch and length."""
+    if input_ids is None or sep_token_id is None:
+        raise InputError("pooling: match needs the input ids and the tokenizer's separator token (set_pooling)")
+    real = torch.ones_like(input_ids) if mask is None else mask.to(input_ids.dtype)
+    is_sep = (input_ids == sep_token_id) & (real > 0)
+    pos = torch.arange(input_ids.shape[1], device=input_ids.device)[None, :]
+    first_sep = torch.where(is_sep, pos, input_ids.shape[1]).min(1, keepdim=True).values
+    after = (first_sep + 1).clamp(max=input_ids.shape[1] - 1)
+    doubled = is_sep.gather(1, after) & (after < real.sum(1, keepdim=True) - 1)  # </s></s>, not an empty doc's </s>
+    doc_start = first_sep + 1 + doubled.to(first_sep.dtype)
+    n_real = real.sum(1, keepdim=True)
+    card = (pos >= 1) & (pos < first_sep)
+    doc = (pos >= doc_start) & (pos < n_real - 1)
+    return card, doc
+
+
+def max_sim(hidden: torch.Tensor, card: torch.Tensor, doc: torch.Tensor) -> torch.Tensor:
+    """Per pair: the mean over card tokens of their best cosine similarity with a doc token (0 for an empty side)."""
     unit = nn.functional.normalize(hidden.float(), dim=-1)
     sim = (unit @ unit.transpose(1, 2)).masked_fill(~doc[:, None, :], -1.0)
     best = sim.max(-1).values.clamp(min=0) * card
     return (best.sum(1) / card.sum(1).clamp(min=1)).to(hidden.dtype)
 
 
-def set_pooling(model: PreTrainedModel, pooling: str) -> PreTrainedModel:
-    """What the head reads: the [CLS] state (cls, the model's own), the mean of all token states (mean), or that
-    mean plus the card's MaxSim against the doc (match, `MatchPooler`).
-    all-MiniLM-L6-v2 was trained for mean pooling, and in the fine-tuned teacher's bottom 1-3 layers the
-    [CLS] state is the same for every pair (docs/student.md): a student cut there starts from a constant."""
+def set_pooling(model: PreTrainedModel, pooling: str, sep_token_id: int | None = None) -> PreTrainedModel:
+    """What the head reads: the first token's state (cls, the model's own), the mean of all token states (mean),
+    or that mean plus the card's MaxSim against the doc (match; it needs the tokenizer's `sep_token_id`).
+    A BERT-style model gets the mean through its pooler (`MeanPooler`, `MatchPooler`); every other family through
+    `PairPooling`, over its first token's state. all-MiniLM-L6-v2 was trained for mean pooling, and in the
+    fine-tuned teacher's bottom 1-3 layers the [CLS] state is the same for every pair (docs/student.md): a
+    student cut there starts from a constant."""
     if pooling == "cls":
         return model
     if pooling not in POOLINGS:
         raise InputError(f"pooling: {pooling!r}; expected one of {', '.join(POOLINGS)}")
+    if pooling == "match" and sep_token_id is None:
+        raise InputError("pooling: match needs the tokenizer's sep_token_id to find the card and the doc")
     base = model.base_model
-    if not hasattr(getattr(base, "pooler", None), "dense"):
-        raise InputError(f"{type(model).__name__}: mean pooling needs a BERT-style pooler (dense + tanh on one "
-                         "state); use pooling: cls for this model")
-    pooler = (MatchPooler if pooling == "match" else MeanPooler)(base.pooler)
-    base.pooler = pooler
+    if hasattr(getattr(base, "pooler", None), "dense"):
+        pooler = MatchPooler(base.pooler, sep_token_id) if pooling == "match" else MeanPooler(base.pooler)
+        base.pooler = pooler
 
-    def keep_mask(_module, args, kwargs):
-        pooler.mask = kwargs.get("attention_mask", args[1] if len(args) > 1 else None)
-        if pooling == "match":
-            pooler.token_types = kwargs.get("token_type_ids", args[2] if len(args) > 2 else None)
+        def keep_inputs(_module, args, kwargs):
+            pooler.mask = kwargs.get("attention_mask", args[1] if len(args) > 1 else None)
+            if pooling == "match":
+                pooler.input_ids = kwargs.get("input_ids", args[0] if args else None)
 
-    base.register_forward_pre_hook(keep_mask, with_kwargs=True)
+        base.register_forward_pre_hook(keep_inputs, with_kwargs=True)
+        return model
+    if getattr(model.config, "classifier_pooling", "cls") != "cls":
+        model.config.classifier_pooling = "cls"  # ModernBERT: its head must read the first state, where the pooled one is
+    base.pair_pooling = PairPooling(model.config.hidden_size, pooling, sep_token_id)
+    seen: dict[str, torch.Tensor | None] = {}
+
+    def keep(_module, args, kwargs):
+        seen["ids"] = kwargs.get("input_ids", args[0] if args else None)
+        seen["mask"] = kwargs.get("attention_mask", args[1] if len(args) > 1 else None)
+
+    def pool(_module, _args, _kwargs, output):
+        if isinstance(output, tuple):  # return_dict=False
+            return (base.pair_pooling(output[0], seen["ids"], seen["mask"]), *output[1:])
+        output["last_hidden_state"] = base.pair_pooling(output["last_hidden_state"], seen["ids"], seen["mask"])
+        return output
+
+    base.register_forward_pre_hook(keep, with_kwargs=True)
+    base.register_forward_hook(pool, with_kwargs=True)
     return model
 
 
@@ -258,15 +329,26 @@ def load_meta(path: str | Path) -> dict:
 def load_saved(model_dir: str | Path) -> tuple[PreTrainedModel, dict]:
     """A model saved by aboutness (`save_model_dir`) as it was trained, head and pooling, with its metadata."""
     meta = load_meta(model_dir)
-    model = set_pooling(load_classifier(model_dir, head_outputs(meta), exact=True), meta.get("pooling", "cls"))
-    pooler = model.base_model.pooler
-    if isinstance(pooler, MatchPooler):  # a weight the model's own class does not know, so from_pretrained skips it
-        key = f"{model.base_model_prefix}.pooler.match"
+    pooling = meta.get("pooling", "cls")
+    sep = load_tokenizer(model_dir).sep_token_id if pooling == "match" else None
+    model = set_pooling(load_classifier(model_dir, head_outputs(meta), exact=True), pooling, sep)
+    if pooling == "match":  # a weight the model's own class does not know, so from_pretrained skips it
+        base = model.base_model
+        name, param = next((k, p) for k, p in ((k, _get(base, k)) for k in MATCH_KEYS) if p is not None)
+        key = f"{model.base_model_prefix}.{name}"
         with safe_open(str(Path(model_dir, "model.safetensors")), framework="pt") as f:
             if key not in f.keys():
                 raise InputError(f"{model_dir}: pooling is match but model.safetensors has no {key}")
-            pooler.match.data.copy_(f.get_tensor(key))
+            param.data.copy_(f.get_tensor(key))
     return model, meta
+
+
+def _get(module: nn.Module, dotted: str) -> Any:
+    for part in dotted.split("."):
+        module = getattr(module, part, None)
+        if module is None:
+            return None
+    return module
 
 
 def best_device() -> torch.device:

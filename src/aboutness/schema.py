@@ -41,8 +41,8 @@ def clean_text(value: str) -> str:
 def canonical_url(url: str) -> str | None:
     """Canonical absolute http(s) url, or None when it is not one.
 
-    Lower-case scheme and host, no default port, no fragment, percent-encoding
-    made uniform (decode, then encode what must be encoded), empty path -> '/'.
+    Lower-case scheme and host, an internationalised host as punycode, no default port, no fragment,
+    percent-encoding made uniform (decode, then encode what must be encoded), empty path -> '/'.
     """
     url = clean_text(url)
     try:
@@ -53,12 +53,27 @@ def canonical_url(url: str) -> str | None:
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not parts.hostname or " " in url:
         return None
-    host = parts.hostname.lower()
+    host = ascii_host(parts.hostname)
+    if host is None:
+        return None
     if port and not (scheme == "http" and port == 80 or scheme == "https" and port == 443):
         host = f"{host}:{port}"
     path = quote(unquote(parts.path), safe="/:@!$&'()*+,;=-._~") or "/"
     query = quote(unquote(parts.query), safe="=&/:@!$'()*+,;-._~?")
     return urlunsplit((scheme, host, path, query, ""))
+
+
+def ascii_host(host: str) -> str | None:
+    """A host in its one ASCII form: an internationalised name (пример.рф) as its punycode (xn--e1afmkfd.xn--p1ai),
+    so that both spellings of one site are one url to the duplicate filter and the leakage guard; None when it
+    cannot be encoded."""
+    host = host.lower()
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
 
 
 def bad_weight(weight: pd.Series) -> pd.Series:

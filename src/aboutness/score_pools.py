@@ -29,16 +29,16 @@ def scored_path(name: str) -> Path:
 def main() -> None:
     params = load_params()
     cfg = params["distill"]
-    torch.set_grad_enabled(False)
     stats, speed = {}, {}
     scorer = None if cfg["engine"] == "ray" else TeacherScorer(TEACHER, cfg["score_batch_size"], cfg["score_int8"])
     for name in cfg["pools"]:
         src, dst = POOLS / f"{name}.parquet", scored_path(name)
         start = time.perf_counter()
-        if scorer is None:
-            rows = score_file_ray(src, dst, TEACHER, cfg["score_batch_size"], cfg["score_chunk_rows"], params["ray"])
-        else:
-            rows = score_file(src, dst, scorer, cfg["score_chunk_rows"])
+        with torch.no_grad():  # not process-wide: a caller in the same process may train afterwards
+            if scorer is None:
+                rows = score_file_ray(src, dst, TEACHER, cfg["score_batch_size"], cfg["score_chunk_rows"], params["ray"])
+            else:
+                rows = score_file(src, dst, scorer, cfg["score_chunk_rows"])
         secs = time.perf_counter() - start
         stats[name] = {"rows": rows}
         speed[name] = {"seconds": round(secs, 1), "pairs_per_s": round(rows / max(secs, 1e-9), 1),

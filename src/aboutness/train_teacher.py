@@ -98,7 +98,7 @@ def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
     model = load_classifier(cfg["base"], n_out, cfg["allow_pickle"], cfg["attention_dropout"])
     tokenizer = load_tokenizer(cfg["base"])
     if cfg["layers"] and not cfg["truncate_after"]:
-        truncate_layers(model, cfg["layers"])
+        truncate_layers(model, cfg["layers"], param="teacher.layers")
     if cfg["head"] == "msetarget":
         model.config.problem_type = "regression"
     fit = drop_card_fields(train, text_cfg["card_fields"], cfg["card_dropout"], seed)
@@ -122,7 +122,7 @@ def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
     write_curves(trainer, CURVES)
     model = trainer.model
     if cfg["layers"] and cfg["truncate_after"]:
-        truncate_layers(model, cfg["layers"])
+        truncate_layers(model, cfg["layers"], param="teacher.layers")
     meta = {"head": cfg["head"], "labels": list(LABELS), "text": text_cfg, "role": "teacher",
             "layers": model.config.num_hidden_layers, "thresholds": None}
     logits = predict_logits(model, tokenizer, valid, text_cfg, batch_size=cfg["batch_size"] * 2)

@@ -141,7 +141,10 @@ def head_optimizer(model: torch.nn.Module, lr: float, weight_decay: float, head_
     for name, param in model.named_parameters():
         if not param.requires_grad:
             continue
-        is_head = name.startswith(("classifier", "pre_classifier")) or ".pooler." in f".{name}"
+        # BERT's pooler and classifier; RoBERTa's classifier.dense; DistilBERT's pre_classifier; DeBERTa's pooler;
+        # ModernBERT's head; the match vector of mean/match pooling beside a family's encoder
+        is_head = name.startswith(("classifier", "pre_classifier", "head.")) or any(
+            part in f".{name}" for part in (".pooler.", ".pair_pooling."))
         no_decay = param.ndim < 2
         groups.setdefault((is_head, no_decay), []).append(param)
     return torch.optim.AdamW([
