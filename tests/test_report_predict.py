@@ -248,3 +248,19 @@ def test_predict_failing_midway_leaves_no_output(trained_repo, tmp_path, monkeyp
     with pytest.raises(RuntimeError, match="killed"):
         predict.predict_file(trained_repo / "models/student", inp, out, chunk_rows=10)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pairs.tsv"]  # no output, no partial, no stale rejects
+
+
+@pytest.mark.slow
+def test_predict_scores_a_pandas_tsv_whose_bodies_hold_tabs_and_line_breaks(trained_repo, tmp_path):
+    """pandas quotes such fields (RFC 4180); the reader used to refuse the file or split the rows."""
+    test = pd.read_parquet(trained_repo / "data/pools/test.parquet").drop(columns="label").head(30)
+    test["doc_body"] = [f"First line\twith a tab\nsecond line {i}\r\nthird, \"quoted\" line" for i in range(len(test))]
+    test.loc[3, "doc_title"] = 'Bruce Springsteen, "The Boss" - Wiki'
+    inp = tmp_path / "pairs.tsv.gz"
+    test.to_csv(inp, sep="\t", index=False)
+    out = tmp_path / "scored.tsv"
+    assert cli(["predict", "--model", str(trained_repo / "models/student"), "--input", str(inp), "--output", str(out)]) == 0
+    scored = pd.read_csv(out, sep="\t", keep_default_na=False, dtype={"card_id": str})
+    assert len(scored) == 30 and scored["card_id"].tolist() == test["card_id"].tolist()
+    assert scored["doc_body"].tolist() == test["doc_body"].tolist() and scored.loc[3, "doc_title"] == test.loc[3, "doc_title"]
+    assert scored["p_about"].between(0, 1).all()

@@ -7,7 +7,7 @@ import pytest
 
 from aboutness.ingest import ingest
 from aboutness.schema import InputError, load_labels
-from aboutness.tables import count_records, read_table
+from aboutness.tables import TableStats, count_records, read_table
 
 HEADER = ["card_id", "card_title", "doc_url", "doc_title", "label"]
 
@@ -26,30 +26,45 @@ QUOTED = {"start": '"Title', "middle": 'Ti"tle', "end": 'Title"', "alone": '"'}
 @pytest.mark.parametrize("row", [0, 1, 2])
 @pytest.mark.parametrize("col", [0, 1, 3, 4])  # first, middle and last columns
 @pytest.mark.parametrize("where", list(QUOTED))
-def test_tsv_stray_quote_anywhere_is_an_ordinary_character(tmp_path, row, col, where):
-    """TSV has no quoting: pandas' default quoting used to merge the rows up to the next quote, uncounted."""
+@pytest.mark.parametrize("tsv_format", ["quoted", "escaped"])
+def test_tsv_stray_quote_is_read_as_written_or_named_never_merged(tmp_path, row, col, where, tsv_format):
+    """Escaped TSV has no quoting: a `"` is an ordinary character. Quoted TSV (RFC 4180, as pandas writes it)
+    reads a quote inside a field as it is, and a quote that opens a field and never closes is an error that
+    names its line: rows are never merged uncounted, as pandas' own reader merged them."""
     table = rows()
     table[row][col] = QUOTED[where] if col != 4 else QUOTED[where] + "about"
     path = tmp_path / "l.tsv"
     write_text(path, table, "\t")
-    df = read_table(path)
-    assert len(df) == 3 == count_records(path)
+    opens = tsv_format == "quoted" and QUOTED[where].startswith('"')
+    if opens:
+        with pytest.raises(InputError, match=rf"l.tsv: line {row + 2}: a quoted field opens there and never closes"):
+            read_table(path, tsv_format)
+        return
+    df = read_table(path, tsv_format)
+    assert len(df) == 3 == count_records(path, tsv_format)
     assert df.iloc[row][HEADER[col]] == table[row][col]
-    kept, q, m = ingest([path])
+    kept, q, m = ingest([path], tsv_format)
     assert m["rows_in"] == 3 == m["rows_kept"] + m["rows_quarantined"]
 
 
-def test_tsv_two_stray_quotes_keep_every_row_between_them(tmp_path):
+@pytest.mark.parametrize("tsv_format", ["quoted", "escaped"])
+def test_tsv_two_stray_quotes_keep_every_row_between_them_or_stop(tmp_path, tsv_format):
     """Two quotes rows apart: pandas' quoting read everything between them as one field, so the rows
-    in between vanished and rows_in (then kept + quarantined) still said nothing was lost."""
+    in between vanished and rows_in (then kept + quarantined) still said nothing was lost. Escaped TSV
+    reads them as characters; quoted TSV stops at the line the runaway field starts on."""
     table = rows(6)
     table[1][3], table[4][3] = '"Opening', 'Closing"'
     path = tmp_path / "l.tsv"
     write_text(path, table, "\t")
-    df = read_table(path)
+    if tsv_format == "quoted":
+        with pytest.raises(InputError, match=r"l.tsv: line 3: a quoted field runs over 4 lines and its line 2 holds a url "
+                                             r"and 4 separators, like a whole record"):
+            read_table(path, tsv_format)
+        return
+    df = read_table(path, tsv_format)
     assert df["card_id"].tolist() == [f"c{i}" for i in range(6)]
     assert df["doc_title"].tolist()[1:5] == ['"Opening', "Title 2", "Title 3", 'Closing"']
-    kept, q, m = ingest([path])
+    kept, q, m = ingest([path], tsv_format)
     assert m["rows_in"] == 6 == m["rows_kept"] and m["rows_quarantined"] == 0
 
 
@@ -60,7 +75,25 @@ def test_csv_unmatched_quote_at_field_start_names_its_line(tmp_path, row, col):
     table[row][col] = '"' + table[row][col]
     path = tmp_path / "l.csv"
     write_text(path, table, ",")
-    with pytest.raises(InputError, match=rf"l.csv: line {row + 2} has an unmatched quote"):
+    with pytest.raises(InputError, match=rf"l.csv: line {row + 2}: a quoted field opens there and never closes"):
+        read_table(path)
+
+
+@pytest.mark.parametrize("ext, sep", [(".csv", ","), (".tsv", "\t")])
+def test_a_stray_quote_among_legitimate_multiline_fields_is_caught_at_its_line(tmp_path, ext, sep):
+    """Multi-line fields are legal now, so the stray quote's runaway field is told apart from them by what it
+    swallowed: lines that look like whole records of the file."""
+    df = pd.DataFrame(rows(8), columns=HEADER)
+    df.loc[1, "doc_title"] = "A title\nover two lines"
+    df.loc[6, "doc_title"] = 'Quoted "word", and\na break'
+    path = tmp_path / f"l{ext}"
+    df.to_csv(path, sep=sep, index=False)
+    stats = TableStats()
+    assert read_table(path, stats=stats)[HEADER].values.tolist() == df.values.tolist()
+    assert stats.multiline == 2 and count_records(path) == 8
+    text = path.read_text().replace("c3" + sep, '"c3' + sep)  # a stray quote opening row 3's first field
+    path.write_text(text)
+    with pytest.raises(InputError, match=rf"l{ext}: line 6: (a quoted field runs over|the record that starts there breaks)"):
         read_table(path)
 
 

@@ -16,10 +16,10 @@ QUARANTINE = Path("data/quarantine/add_ecom.tsv")
 METRICS = Path("metrics/ecom.json")
 
 
-def add_ecom(base: pd.DataFrame, paths: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+def add_ecom(base: pd.DataFrame, paths: list[Path], tsv_format: str = "quoted") -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Base labels plus the ecom rows; a (card, doc) pair in both is resolved like any duplicate.
     The counts are those of the ecom files, for ecom.max_reject_share."""
-    ecom, quarantined, counts = read_labels(paths)
+    ecom, quarantined, counts = read_labels(paths, tsv_format)
     base = base.assign(_source=str(INGESTED), _row=range(1, len(base) + 1))
     merged, clashes = resolve_duplicates(pd.concat([base, ecom], ignore_index=True))
     quarantined = pd.concat([x for x in (quarantined, clashes) if len(x)] or [empty_quarantine()], ignore_index=True)
@@ -41,7 +41,7 @@ def main() -> None:
     base = pd.read_parquet(INGESTED)
     counts = None
     if cfg["enabled"]:
-        merged, quarantined, counts = add_ecom(base, label_files(cfg["labels"], "ecom.parquet"))
+        merged, quarantined, counts = add_ecom(base, label_files(cfg["labels"], "ecom.parquet"), params["ingest"]["tsv_format"])
     else:
         merged, quarantined = base, empty_quarantine()
     write_parquet(merged, OUT)

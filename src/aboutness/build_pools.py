@@ -115,11 +115,11 @@ def trash_reasons(pool: pd.DataFrame, cfg: dict, duplicates: bool = True, urls: 
     return reason
 
 
-def pool_file_chunks(setting: list[str], rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+def pool_file_chunks(setting: list[str], rows: int = CHUNK_ROWS, tsv_format: str = "quoted") -> Iterator[pd.DataFrame]:
     """User pool files in chunks of at most `rows`: the pool schema without `label`, text normalised
     here, urls and weights judged by the trash filter; `_source` and `_row` name each row's origin."""
     for path in expand_paths(setting):
-        for df in iter_table(path, rows):
+        for df in iter_table(path, rows, tsv_format):
             missing = [c for c in ("card_id", "card_title", "doc_url", "doc_title") if c not in df.columns]
             if missing:
                 raise InputError(f"{path}: missing required pool column(s) {', '.join(missing)} (header row 1)")
@@ -174,12 +174,12 @@ def label_mix(df: pd.DataFrame) -> dict:
 
 
 def eval_set(name: str, setting: str | list[str], labels: pd.DataFrame, test: pd.DataFrame,
-             how: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+             how: str, tsv_format: str = "quoted") -> tuple[pd.DataFrame, pd.DataFrame]:
     """A named eval set, validated like labels (bad rows to quarantine), kept to what training never
     sees: rows of test cards (test pairs for the pair split), and rows of cards the labels do not hold
     at all (an out-of-domain set has cards of its own). An empty set is an error, not a 0/0 later."""
     paths = [DEMO_DIR / f"{name}.parquet"] if setting == "demo" else expand_paths(setting)
-    df, quarantined = load_labels(paths)
+    df, quarantined = load_labels(paths, tsv_format=tsv_format)
     new_card = ~df["card_id"].isin(set(labels["card_id"]))
     if how == "card":
         keep = df["card_id"].isin(set(test["card_id"])) | new_card
@@ -198,7 +198,8 @@ def pool_chunks(name: str, cfg: dict, train_cards: pd.DataFrame, corpus: pd.Data
     built from the corpus (one chunk, as big as the train cards times k), or read from the user's files."""
     setting, builder = cfg[name], BUILDERS[name]
     if setting != builder:
-        return pool_file_chunks(setting), sum(count_records(p) for p in expand_paths(setting))
+        fmt = cfg["tsv_format"]
+        return pool_file_chunks(setting, tsv_format=fmt), sum(count_records(p, fmt) for p in expand_paths(setting))
     if corpus is None:
         raise InputError(f"params.yaml pools.{name}: {builder!r} needs pools.corpus (a docs file or 'demo')")
     k = cfg[f"{name}_k"]
@@ -219,12 +220,12 @@ def build_pools(labels: pd.DataFrame, params: dict, out: Path = OUT, quarantine:
     if cfg["corpus"] == "demo":
         corpus = pd.read_parquet(DEMO_DIR / "corpus.parquet")
     elif cfg["corpus"]:
-        corpus = pd.concat([read_table(p) for p in expand_paths(cfg["corpus"])], ignore_index=True)
+        corpus = pd.concat([read_table(p, cfg["tsv_format"]) for p in expand_paths(cfg["corpus"])], ignore_index=True)
     if corpus is not None and not cfg["allow_test_docs"]:
         corpus = corpus[~corpus["doc_url"].map(lambda u: canonical_url(u) or u).isin(test_docs)].reset_index(drop=True)
     eval_sets, rejected = {}, []
     for name, setting in (params["eval"]["sets"] or {}).items():
-        eval_sets[name], bad = eval_set(name, setting, labels, test, cfg["split"])
+        eval_sets[name], bad = eval_set(name, setting, labels, test, cfg["split"], params["ingest"]["tsv_format"])
         rejected.append(bad.assign(pool=f"eval/{name}"))
     # Eval sets are held out like test: their cards and documents never reach training or the pools.
     held_out = pd.concat([test, *eval_sets.values()], ignore_index=True)

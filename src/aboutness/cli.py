@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     pred.add_argument("--batch-size", type=batch_size_arg, default="auto",
                       help="pairs per batch, or auto (default): 16 pairs of 192 tokens on CPU, 2048 on a GPU, scaled by seq_len")
     pred.add_argument("--chunk-rows", type=int, default=4096, help="rows read and scored at a time (streamed)")
+    pred.add_argument("--tsv-format", choices=("quoted", "escaped"), default="quoted",
+                      help="a .tsv input's quoting: quoted (RFC 4180, as pandas writes it; default) or escaped (backslashes)")
     exp = sub.add_parser("export", help="export a saved model to ONNX for ONNX Runtime")
     exp.add_argument("--onnx", action="store_true", required=True, help="export format (ONNX is the one there is)")
     exp.add_argument("--model", type=Path, required=True)
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             from aboutness.predict import predict_file
 
-            counts = predict_file(args.model, args.input, args.output, args.batch_size, args.chunk_rows)
+            counts = predict_file(args.model, args.input, args.output, args.batch_size, args.chunk_rows, args.tsv_format)
             print(f"predict: {counts['scored']} of {counts['rows_in']} rows scored into {args.output}; "
                   f"{counts['rejected']} rejected")
     except InputError as e:

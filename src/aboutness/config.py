@@ -65,6 +65,7 @@ class Ingest(Strict):
     demo_ecom_cards: Annotated[int, Field(ge=0)]
     demo_junk_share: Annotated[float, Field(ge=0, lt=1)]
     max_reject_share: Share
+    tsv_format: Literal["quoted", "escaped"]
 
     _labels = field_validator("labels")(lambda v: user_files(v, allow=("demo",), what="label files"))
 
@@ -116,6 +117,7 @@ class Pools(Strict):
     url_try_k: PosInt
     max_overlap: Share
     allow_test_docs: bool
+    tsv_format: Literal["quoted", "escaped"]
     trash: Trash
 
     _corpus = field_validator("corpus")(lambda v: user_files(v, allow=("demo",), what="docs files"))

@@ -10,7 +10,7 @@ from aboutness import demo
 from aboutness.elements import build_elements
 from aboutness.params import load_params, stage, write_json, write_parquet, write_quarantine
 from aboutness.schema import REJECT_REASONS, InputError, expand_paths, load_labels, reason_counts
-from aboutness.tables import count_records
+from aboutness.tables import TableStats, count_records
 
 DEMO_DIR = Path("data/demo")
 OUT = Path("data/labels/ingested.parquet")
@@ -38,17 +38,19 @@ def label_files(setting: str | list[str], demo_file: str) -> list[Path]:
     return [DEMO_DIR / demo_file] if setting == "demo" else expand_paths(setting)
 
 
-def read_labels(paths: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+def read_labels(paths: list[Path], tsv_format: str = "quoted") -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Validated labels, their quarantine and the row counts, checked against the records in the files."""
-    kept, quarantined = load_labels(paths)
+    stats = TableStats()
+    kept, quarantined = load_labels(paths, tsv_format=tsv_format, stats=stats)
     counts = reason_counts(quarantined)
-    rows_in = sum(count_records(p) for p in paths)  # counted from the files, not from what the parser returned
+    rows_in = sum(count_records(p, tsv_format) for p in paths)  # counted from the files, not from what the parser returned
     if len(kept) + len(quarantined) != rows_in:
         raise InputError(f"{', '.join(map(str, paths))}: {rows_in} records in the files but {len(kept)} kept + "
                          f"{len(quarantined)} quarantined; rows were lost or invented on the way")
     rejected = sum(counts[r] for r in REJECT_REASONS)
     return kept, quarantined, {
         "rows_in": rows_in,
+        "records_over_several_lines": stats.multiline,  # quoted fields with line breaks (tables.py)
         "rows_kept": len(kept),
         "rows_quarantined": len(quarantined),
         "rows_rejected": rejected,
@@ -65,9 +67,9 @@ def check_reject_share(metrics: dict, limit: float, param: str, quarantine: Path
         )
 
 
-def ingest(paths: list[Path]) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+def ingest(paths: list[Path], tsv_format: str = "quoted") -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Validated labels, quarantine and counts."""
-    kept, quarantined, metrics = read_labels(paths)
+    kept, quarantined, metrics = read_labels(paths, tsv_format)
     metrics |= {
         "labels": {k: int(v) for k, v in kept["label"].value_counts().sort_index().items()},
         "cards": int(kept["card_id"].nunique()),
@@ -83,12 +85,13 @@ def main() -> None:
     DEMO_DIR.mkdir(parents=True, exist_ok=True)
     if uses_demo(params):
         write_demo(params)
-    kept, quarantined, metrics = ingest(label_files(cfg["labels"], "labels.parquet"))
+    kept, quarantined, metrics = ingest(label_files(cfg["labels"], "labels.parquet"), cfg["tsv_format"])
     write_parquet(kept, OUT)
     write_quarantine(quarantined, QUARANTINE)
     write_json(METRICS, metrics)
     print(f"ingest: {metrics['rows_in']} rows in, {metrics['rows_kept']} kept, "
-          f"{metrics['rows_quarantined']} quarantined ({QUARANTINE})")
+          f"{metrics['rows_quarantined']} quarantined ({QUARANTINE}); {metrics['records_over_several_lines']} records "
+          "ran over several lines")
     check_reject_share(metrics, cfg["max_reject_share"], "ingest.max_reject_share", QUARANTINE)
 
 

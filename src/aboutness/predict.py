@@ -61,14 +61,14 @@ class Writer:
 
 
 def predict_file(model_dir: Path, input_path: Path, output_path: Path, batch_size: int | str = "auto",
-                 chunk_rows: int = 4096) -> dict[str, int]:
+                 chunk_rows: int = 4096, tsv_format: str = "quoted") -> dict[str, int]:
     """Score every valid row; invalid rows go to `<output>.rejected.tsv` with reasons. Both files are
     written whole or not at all; the output may not be the input (it would be truncated while read)."""
     rejected_path = output_path.with_name(output_path.name + ".rejected.tsv")
     for out in (output_path, rejected_path):
         if out.resolve() == input_path.resolve():  # resolve() follows links: a link to the input is the input
             raise InputError(f"--output {out} is the input file {input_path}; write the scores to another path")
-    chunks = iter_table(input_path, chunk_rows)
+    chunks = iter_table(input_path, chunk_rows, tsv_format)
     first = next(chunks)
     missing = [c for c in REQUIRED if c not in first.columns]
     if missing:  # checked before the model loads: a bad file should fail fast

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from aboutness.errors import InputError
-from aboutness.tables import read_table
+from aboutness.tables import TableStats, read_table
 
 LABELS = ("about", "mention", "not_about")
 LABEL_ID = {name: i for i, name in enumerate(LABELS)}
@@ -185,11 +185,13 @@ def resolve_duplicates(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return df.loc[keep].reset_index(drop=True), q
 
 
-def load_labels(paths: list[str | Path], *, require_label: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Read, validate and de-duplicate several files into (kept, quarantined)."""
+def load_labels(paths: list[str | Path], *, require_label: bool = True, tsv_format: str = "quoted",
+                stats: TableStats | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read, validate and de-duplicate several files into (kept, quarantined); `stats` collects what the
+    reads found (records over several lines)."""
     kept, quarantined = [], []
     for path in paths:
-        ok, bad = validate(read_table(path), require_label=require_label)
+        ok, bad = validate(read_table(path, tsv_format, stats), require_label=require_label)
         kept.append(ok)
         quarantined.append(bad)
     rows = pd.concat(kept, ignore_index=True)
