@@ -238,8 +238,8 @@ def pair_segments(input_ids: torch.Tensor | None, mask: torch.Tensor | None,
     if input_ids is None or sep_token_id is None:
         raise InputError("pooling: match needs the input ids and the tokenizer's separator token (set_pooling)")
     real = torch.ones_like(input_ids) if mask is None else mask.to(input_ids.dtype)
-    is_sep = (input_ids == sep_token_id) & (real > 0)
     pos = torch.arange(input_ids.shape[1], device=input_ids.device)[None, :]
+    is_sep = (input_ids == sep_token_id) & (real > 0) & (pos >= 1)  # position 0 is the pair's opening token
     first_sep = torch.where(is_sep, pos, input_ids.shape[1]).min(1, keepdim=True).values
     after = (first_sep + 1).clamp(max=input_ids.shape[1] - 1)
     doubled = is_sep.gather(1, after) & (after < real.sum(1, keepdim=True) - 1)  # </s></s>, not an empty doc's </s>
