@@ -172,7 +172,7 @@ def test_streamed_pool_matches_the_whole_frame_rules_and_quarantines_with_file_a
     assert split[df["card_id"] == train_card].eq("train").all()
     chunks = list(pool_file_chunks([str(path)], rows=3))
     assert len(chunks) == 3
-    monkeypatch.setattr(bp, "pool_file_chunks", lambda setting: iter(chunks) if setting else iter([]))
+    monkeypatch.setattr(bp, "pool_file_chunks", lambda setting, **kw: iter(chunks) if setting else iter([]))
     metrics = bp.build_pools(df, params, tmp_path / "out", tmp_path / "q.tsv")
     stats = metrics["pools"]["runtime"]
     assert stats["trash_by_reason"] == {"boilerplate": 1, "duplicate": 3, "empty_title": 1, "non_http": 1}

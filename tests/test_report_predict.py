@@ -158,7 +158,8 @@ def test_report_merges_runs_that_differ_only_in_seed():
     assert merged["vital_f1_n"] == 3 and groups[1]["student"]["vital_f1"] == 0.70
     md = render_markdown(rows)
     assert "82.0 ± 2.0 (n=3), ci ±2.0" in md      # mean ± sd over seeds, then the card interval
-    assert "70.0 ±2.0" in md and md.count("teacher→L3") == 1
+    vital = md.split("### Vital distillation (test)")[1].split("###")[0]
+    assert "70.0 ±2.0" in vital and vital.count("teacher→L3") == 1
     # a teacher seed study (teacher.seed) is a seed group too, not one row per seed
     teachers = [{**_run(f"t{s}", None, 3, 0.8, f"c{s}"), "params": {**rows[0]["params"], "teacher.seed": s}} for s in (None, 1)]
     assert [len(g["runs"]) for g in seed_groups(teachers)] == [2]
