@@ -30,11 +30,11 @@ repro: $(STAMP)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/dvc repro
 
 test: $(RAY_STAMP)
-	PATH=$(abspath $(BIN)):$$PATH $(BIN)/ruff check src tests bench
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/ruff check src tests bench scripts
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench scripts
 
 smoke: $(STAMP)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/dvc exp run $(SMOKE)
