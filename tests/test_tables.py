@@ -186,3 +186,18 @@ def test_a_character_cut_off_at_the_end_is_named(tmp_path, ext):
     path.write_bytes(path.read_bytes() + "é".encode()[:1])
     with pytest.raises(InputError, match=r"not UTF-8 at the end of the file \(a character cut off\)"):
         read_table(path)
+
+
+@pytest.mark.parametrize("ext, tsv_format", [(".tsv", "escaped"), (".jsonl", "quoted")])
+def test_a_line_break_in_a_format_that_forbids_it_says_so(tmp_path, ext, tsv_format):
+    """Escaped TSV and JSONL hold one record per line: a raw line break inside a field is named as that,
+    not as an unmatched quote."""
+    path = tmp_path / f"l{ext}"
+    if ext == ".tsv":
+        path.write_text("\t".join(HEADER) + "\nc0\tCard\thttps://a.org/0\tA title\nover two lines\tabout\n")
+        expected = r"line 2 \(data row 1\) has 4 fields; the header has 5 \(escaped TSV holds one record per line: a tab or line break"
+    else:
+        path.write_text(json.dumps(dict(zip(HEADER, rows(1)[0])))[:-20] + "\n" + json.dumps(dict(zip(HEADER, rows(1)[0])))[-20:] + "\n")
+        expected = r"line 1 is not valid JSON \(.*\); JSONL holds one record per line, so a line break inside a value is written"
+    with pytest.raises(InputError, match=expected):
+        read_table(path, tsv_format)

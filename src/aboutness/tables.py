@@ -363,7 +363,8 @@ def _jsonl(path: Path, rows: int) -> Iterator[pd.DataFrame]:
             record = json.loads(line)
         except ValueError as e:
             raise InputError(f"{path}: line {number} is not valid JSON ({getattr(e, 'msg', e)}, column "
-                             f"{getattr(e, 'colno', '?')})") from None
+                             f"{getattr(e, 'colno', '?')}); JSONL holds one record per line, so a line break inside a "
+                             "value is written \\n") from None
         if not isinstance(record, dict):
             raise InputError(f"{path}: line {number} is a JSON {type(record).__name__}; expected an object per line")
         if columns is None:
