@@ -18,7 +18,7 @@ from tabulate import tabulate
 from aboutness.baselines import BASELINES
 from aboutness.evaluate import SPEED_KEY
 from aboutness.metrics import as_vital, card_confusions, confusion_metrics, paired_bootstrap
-from aboutness.rule_check import beaten_by_rules, set_names
+from aboutness.rule_check import beaten_by_rules, set_key, set_names
 from aboutness.schema import InputError
 
 GROUPS = (("main", "old pool"), ("DIY", "DIY"), ("CEHAC", "CEHAC"), ("Pharma", "Pharma"), ("all", "All"))
@@ -225,13 +225,9 @@ def eval_set_table(teachers: list, rows: list[dict], t_diff: list[str], s_diff: 
     body = []
     for name, m in models:
         beaten = {b.set_name: b.rule for b in beaten_by_rules(m, base_rows)}
-        body.append([name] + [cell(m, _set_key(s)) + (f" ⚠ beaten by {beaten[s]}" if s in beaten else "") for s in sets])
-    body += [[f"baseline: {n}"] + [cell(m, _set_key(s)) for s in sets] for n, m in base_rows.items()]
+        body.append([name] + [cell(m, set_key(s)) + (f" ⚠ beaten by {beaten[s]}" if s in beaten else "") for s in sets])
+    body += [[f"baseline: {n}"] + [cell(m, set_key(s)) for s in sets] for n, m in base_rows.items()]
     return ["model"] + sets, body
-
-
-def _set_key(set_name: str) -> str:
-    return "vital_f1" if set_name == "test" else f"{set_name}_vital_f1"
 
 
 def rule_warnings(rows: list[dict]) -> list[str]:

@@ -36,7 +36,8 @@ def set_names(metrics: dict) -> list[str]:
                           if k.endswith(f"_{METRIC}") and f"{k}_ci_high" in metrics and k != METRIC)
 
 
-def _key(set_name: str, name: str) -> str:
+def set_key(set_name: str, name: str = METRIC) -> str:
+    """A set's metric as metrics/<model>.json names it: the test split's unprefixed, another set's `<set>_<name>`."""
     return name if set_name == "test" else f"{set_name}_{name}"
 
 
@@ -46,13 +47,13 @@ def beaten_by_rules(model: dict, baselines: dict[str, dict]) -> list[Beaten]:
     baseline's name to its flat metrics (metrics/baselines.json)."""
     found = []
     for set_name in set_names(model):
-        f1, high = model.get(_key(set_name, METRIC)), model.get(_key(set_name, f"{METRIC}_ci_high"))
+        f1, high = model.get(set_key(set_name, METRIC)), model.get(set_key(set_name, f"{METRIC}_ci_high"))
         if f1 is None or high is None:
             continue
         winners = []
         for rule in CHALLENGERS:
             m = baselines.get(rule) or {}
-            r_f1, r_low = m.get(_key(set_name, METRIC)), m.get(_key(set_name, f"{METRIC}_ci_low"))
+            r_f1, r_low = m.get(set_key(set_name, METRIC)), m.get(set_key(set_name, f"{METRIC}_ci_low"))
             if r_f1 is not None and r_low is not None and r_low > high:
                 winners.append(Beaten(set_name, rule, r_f1, r_low, f1, high))
         if winners:
