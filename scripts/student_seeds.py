@@ -16,7 +16,8 @@ from pathlib import Path
 import yaml
 
 from aboutness.distill import distill
-from aboutness.evaluate import MODELS, eval_sets, evaluate_model
+from aboutness.eval_sets import MODELS, eval_sets
+from aboutness.evaluate import evaluate_model
 from aboutness.params import load_params
 
 

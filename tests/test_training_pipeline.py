@@ -14,7 +14,7 @@ import pytest
 import yaml
 from transformers import AutoConfig
 
-from aboutness.evaluate import SPEED_KEY
+from aboutness.eval_sets import SPEED_KEY
 from conftest import dvc, make_repo, run, tiny_params
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from aboutness.evaluate import MODELS, PRED_DIR
+from aboutness.eval_sets import MODELS, PRED_DIR
 from aboutness.params import stage, write_json
 from aboutness.plots import write_pngs
 

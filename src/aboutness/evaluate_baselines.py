@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from aboutness.baselines import baseline_predictions
-from aboutness.evaluate import POOLS, eval_sets, set_metrics
+from aboutness.eval_sets import POOLS, eval_sets, set_metrics
 from aboutness.params import load_params, stage, write_json
 
 METRICS = Path("metrics/baselines.json")

@@ -16,7 +16,7 @@ from scipy import stats
 from tabulate import tabulate
 
 from aboutness.baselines import BASELINES
-from aboutness.evaluate import SPEED_KEY
+from aboutness.eval_sets import SPEED_KEY
 from aboutness.metrics import as_vital, card_confusions, confusion_metrics, paired_bootstrap
 from aboutness.rule_check import beaten_by_rules, set_key, set_names
 from aboutness.schema import InputError
