@@ -65,7 +65,7 @@ def test_the_pipeline_runs_on_russian_labels(tmp_path):
     labels, corpus = russian_data()
     base = save_tiny_family("xlm-roberta", tmp_path / "xlmr")
     repo = make_repo(tmp_path / "ru", {
-        **TINY_TRAINING, "ingest.labels": ["labels/ru.tsv"], "ecom.enabled": False, "pools.corpus": ["labels/ru_corpus.tsv"],
+        **TINY_TRAINING, "ingest.labels": ["labels/ru.tsv"], "ecom.labels": None, "pools.corpus": ["labels/ru_corpus.tsv"],
         "eval.sets": None, "teacher.base": str(base), "model.base": str(base), "model.layers": 2})
     labels.to_csv(repo / "labels/ru.tsv", sep="\t", index=False)
     corpus.to_csv(repo / "labels/ru_corpus.tsv", sep="\t", index=False)

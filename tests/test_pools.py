@@ -211,3 +211,45 @@ def test_url_try_pool_shares_a_title_word():
     assert sorted(zip(pool["card_id"], pool["doc_url"])) == [
         ("g", "https://w.org/wiki/Canyon"), ("m", "https://w.org/wiki/Mercury_(element)")]
     assert np.all(pool["card_title"].map({"Mercury": 1, "Grand Canyon": 1}) == 1)
+
+
+def test_groups_off_for_training_keep_their_test_pairs_and_never_leak(tmp_path, monkeypatch):
+    """ecom.enabled true and false on the demo: the same test pairs (so the old and the new model are scored on
+    the very same group pairs); with false no group card reaches train, valid or the pools, and no shop page the
+    pools; in both, no test card of any group and no test document reaches training or the pools."""
+    from aboutness import build_pools as bp
+    from aboutness import demo
+
+    base = yaml.safe_load((ROOT / "params.yaml").read_text())
+    d = demo.build_demo(seed=3, n_cards=80, ecom_cards=12, junk_share=0.0, fractions=base["pools"]["fractions"])
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data/demo").mkdir(parents=True)
+    d["corpus"].to_parquet(tmp_path / "data/demo/corpus.parquet")
+    labels = pd.concat([d["labels"], d["ecom"]], ignore_index=True).assign(weight=1.0)
+    group_rows = labels[labels["group"] != "main"]
+    out = {}
+    for enabled in (True, False):
+        params = yaml.safe_load((ROOT / "params.yaml").read_text())
+        params["ecom"]["enabled"], params["eval"]["sets"] = enabled, None
+        metrics = bp.build_pools(labels, params, tmp_path / str(enabled), tmp_path / f"q{enabled}.tsv")
+        out[enabled] = {n: pd.read_parquet(tmp_path / str(enabled) / f"{n}.parquet")
+                        for n in ("train", "valid", "test", "runtime", "url_try")}
+        out[enabled]["metrics"] = metrics
+    pairs = {e: set(zip(f["test"]["card_id"], f["test"]["doc_url"])) for e, f in out.items()}
+    assert pairs[True] == pairs[False]
+    assert set(out[False]["test"]["group"]) == {"main", "DIY", "CEHAC", "Pharma"}
+    on, off = out[True], out[False]
+    assert set(on["train"]["group"]) == {"main", "DIY", "CEHAC", "Pharma"}
+    assert on["runtime"]["doc_url"].isin(set(group_rows["doc_url"])).any()  # shop pages reach the pools when on
+    group_cards = set(group_rows["card_id"])
+    for name in ("train", "valid", "runtime", "url_try"):
+        assert not off[name]["card_id"].isin(group_cards).any(), name
+    for name in ("runtime", "url_try"):
+        assert not off[name]["doc_url"].isin(set(group_rows["doc_url"])).any(), name
+    assert off["metrics"]["group_rows_kept_from_training"]["train"] == on["train"]["card_id"].isin(group_cards).sum() > 0
+    for frames in out.values():
+        test_cards, test_docs = set(frames["test"]["card_id"]), set(frames["test"]["doc_url"])
+        for name in ("train", "valid", "runtime", "url_try"):
+            assert not frames[name]["card_id"].isin(test_cards).any(), name
+        for name in ("train", "runtime", "url_try"):
+            assert not frames[name]["doc_url"].isin(test_docs).any(), name

@@ -1,4 +1,7 @@
-"""Stage `add_ecom`: merge the e-commerce label files; each row keeps the group its file gives it."""
+"""Stage `add_ecom`: merge the e-commerce label files; each row keeps the group its file gives it.
+
+The rows are merged whether or not training sees them (`ecom.enabled`): build_pools splits every card
+the same way in both settings, so the old and the new model are tested on the same group pairs."""
 
 from __future__ import annotations
 
@@ -40,13 +43,13 @@ def main() -> None:
     cfg = params["ecom"]
     base = pd.read_parquet(INGESTED)
     counts = None
-    if cfg["enabled"]:
+    if cfg["labels"] is not None:
         merged, quarantined, counts = add_ecom(base, label_files(cfg["labels"], "ecom.parquet"), params["ingest"]["tsv_format"])
     else:
         merged, quarantined = base, empty_quarantine()
     write_parquet(merged, OUT)
     write_quarantine(quarantined, QUARANTINE)
-    metrics = {"enabled": bool(cfg["enabled"]), "rows": len(merged), "groups": group_counts(merged),
+    metrics = {"rows": len(merged), "groups": group_counts(merged),
                "quarantine": reason_counts(quarantined)}
     write_json(METRICS, metrics)
     print("add_ecom: " + ", ".join(f"{g} {c['rows']} rows" for g, c in metrics["groups"].items()))

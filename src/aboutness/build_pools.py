@@ -168,6 +168,15 @@ def check_no_leaks(frames: dict[str, pd.DataFrame], held_out: pd.DataFrame, how:
             raise AssertionError(f"held-out cards or documents leak into {name}: {sorted(map(str, found))[:5]}")
 
 
+def groups_off(labels: pd.DataFrame, ecom_enabled: bool) -> tuple[set[str], set[str]]:
+    """(cards, canonical doc urls) that training must not see: with `ecom.enabled: false`, those of every group
+    but main. Test keeps them, split as with true, so the old and the new model meet the same test pairs."""
+    if ecom_enabled:
+        return set(), set()
+    rows = labels[labels["group"] != "main"]
+    return set(rows["card_id"]), {canonical_url(u) or u for u in rows["doc_url"]}
+
+
 def label_mix(df: pd.DataFrame) -> dict:
     return {g: {k: int(v) for k, v in part["label"].value_counts().sort_index().items()}
             for g, part in df.groupby("group", sort=True)}
@@ -214,6 +223,9 @@ def build_pools(labels: pd.DataFrame, params: dict, out: Path = OUT, quarantine:
     labels = labels.assign(split=split_labels(labels, cfg["split"], cfg["fractions"], seed))
     frames = {s: labels[labels["split"] == s].drop(columns="split").reset_index(drop=True) for s in SPLITS}
     test = frames.pop("test")
+    off_cards, off_docs = groups_off(labels, params["ecom"]["enabled"])
+    groups_removed = {s: int(frames[s]["card_id"].isin(off_cards).sum()) for s in ("train", "valid")}
+    frames = {s: df[~df["card_id"].isin(off_cards)].reset_index(drop=True) for s, df in frames.items()}
     train_cards = cards_of(frames["train"])
     test_docs = set(test["doc_url"])
     corpus = None
@@ -221,8 +233,9 @@ def build_pools(labels: pd.DataFrame, params: dict, out: Path = OUT, quarantine:
         corpus = pd.read_parquet(DEMO_DIR / "corpus.parquet")
     elif cfg["corpus"]:
         corpus = pd.concat([read_table(p, cfg["tsv_format"]) for p in expand_paths(cfg["corpus"])], ignore_index=True)
-    if corpus is not None and not cfg["allow_test_docs"]:
-        corpus = corpus[~corpus["doc_url"].map(lambda u: canonical_url(u) or u).isin(test_docs)].reset_index(drop=True)
+    if corpus is not None:
+        held = off_docs | (set() if cfg["allow_test_docs"] else test_docs)
+        corpus = corpus[~corpus["doc_url"].map(lambda u: canonical_url(u) or u).isin(held)].reset_index(drop=True)
     eval_sets, rejected = {}, []
     for name, setting in (params["eval"]["sets"] or {}).items():
         eval_sets[name], bad = eval_set(name, setting, labels, test, cfg["split"], params["ingest"]["tsv_format"])
@@ -241,7 +254,8 @@ def build_pools(labels: pd.DataFrame, params: dict, out: Path = OUT, quarantine:
         # valid, so it must not have learnt those cards from the pools. The guard's card rule does exactly that.
         valid_rows = guard_leaks(part, valid, how, allow_test_docs=True)[name]
         check_no_leaks(part, held_out, how, allow)
-        return part[name], {"leaks": leaks, "valid_cards": valid_rows}
+        off = part[name]["card_id"].isin(off_cards)  # a user's pool file may hold group cards
+        return part[name][~off].reset_index(drop=True), {"leaks": leaks, "valid_cards": valid_rows, "groups_off": int(off.sum())}
 
     out.mkdir(parents=True, exist_ok=True)
     pool_stats, keys, valid_removed = {}, {}, {}
@@ -256,6 +270,7 @@ def build_pools(labels: pd.DataFrame, params: dict, out: Path = OUT, quarantine:
                                  "rows were read; see `aboutness` README, 'Bad input'")
             gone = stats.pop("removed")
             removed[name], valid_removed[name] = gone.get("leaks", 0), gone.get("valid_cards", 0)
+            groups_removed[name] = gone.get("groups_off", 0)
             pool_stats[name] = stats
         for bad in rejected:
             sink.write(bad)
@@ -282,6 +297,8 @@ def build_pools(labels: pd.DataFrame, params: dict, out: Path = OUT, quarantine:
         "pool_overlap_jaccard": round(overlap, 6),
         "leaks_removed": removed,
         "valid_cards_removed_from_pools": valid_removed,
+        # ecom.enabled false: rows of group cards kept out of training (test keeps its group pairs)
+        "group_rows_kept_from_training": groups_removed,
         "eval_sets": {k: len(v) for k, v in eval_sets.items()},
         "quarantined": sink.rows,
     }

@@ -72,7 +72,7 @@ class Ingest(Strict):
 
 class Ecom(Strict):
     enabled: bool
-    labels: FileList
+    labels: FileList | None
     max_reject_share: Share
 
     _labels = field_validator("labels")(lambda v: user_files(v, allow=("demo",), what="label files"))
