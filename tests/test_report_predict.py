@@ -212,6 +212,33 @@ def test_diff_needs_both_card_and_seed_noise_cleared(monkeypatch):
     assert "no (seed spread unknown, n=1)" in next(line for line in single.splitlines() if line.startswith("| accuracy"))
 
 
+@pytest.mark.slow
+def test_diff_gives_the_paired_difference_per_group(monkeypatch):
+    """`--diff old new` on the e-commerce table: the new model gains on DIY only; the DIY row separates, the
+    old pool's does not, and each group's B-A is that of its own pairs."""
+    from aboutness import report
+
+    cards = np.repeat([f"c{i}" for i in range(200)], 5)
+    gold = np.tile(["about", "mention", "not_about", "not_about", "mention"], 200)
+    group = np.where(np.arange(len(gold)) < 500, "main", "DIY")
+
+    def preds(rev: str) -> pd.DataFrame:
+        r = np.random.default_rng(int(rev[1:]) + (100 if rev[0] == "b" else 0))
+        acc = np.where(group == "DIY", 0.95 if rev[0] == "b" else 0.5, 0.8)
+        pred = np.where(r.random(len(gold)) > acc, np.roll(gold, 1), gold)
+        return pd.DataFrame({"card_id": cards, "doc_url": [f"u{i}" for i in range(len(gold))], "gold": gold,
+                             "predicted": pred, "vital": pred == "about", "group": group})
+
+    monkeypatch.setattr(report, "read_predictions", lambda row, path: preds(row["rev"]))
+    rows = [_run(f"a{i}", 40 + i, 3, 0.8, f"a{i}") for i in (1, 2, 3)] + [_run(f"b{i}", 40 + i, 2, 0.8, f"b{i}") for i in (1, 2, 3)]
+    teacher = report.diff(rows, "a1", "b1", rounds=300).split("#### teacher")[1].split("#### student")[0]
+    lines = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]] for line in teacher.splitlines()
+             if line.startswith("| accuracy")}
+    # B - A on DIY: 0.96 - 0.60, since a fifth of the rolled labels stay right
+    assert lines["accuracy_DIY"][-1] == "yes" and 30 < float(lines["accuracy_DIY"][2]) < 42
+    assert lines["accuracy_main"][-1].startswith("no") and abs(float(lines["accuracy_main"][2])) < 3
+
+
 def test_predict_refuses_to_overwrite_its_input(tmp_path):
     from aboutness.predict import predict_file
     from aboutness.schema import InputError

@@ -33,16 +33,19 @@ def eval_sets() -> dict[str, pd.DataFrame]:
 def score_metrics(gold: pd.Series, pred: np.ndarray, groups: pd.Series, cards: pd.Series, rounds: int, seed: int,
                   vital: np.ndarray | None = None) -> dict:
     """Flat metrics: per-class (argmax `pred`), vital (the `vital` decision, default pred == about),
-    per-group accuracy and 95% card-bootstrap intervals."""
+    per-group accuracy, and 95% card-bootstrap intervals (per group too: the e-commerce table's cells)."""
     vital = pred == "about" if vital is None else np.asarray(vital, dtype=bool)
     out = classification_metrics(gold, pred, vital)
-    g = gold.to_numpy()
+    g, card_ids = gold.to_numpy(), cards.to_numpy()
     for group, idx in sorted(groups.groupby(groups).indices.items()):
         out[f"accuracy_{group}"] = float((pred[idx] == g[idx]).mean())
         out[f"vital_accuracy_{group}"] = float((vital[idx] == (g[idx] == "about")).mean())
-    out["accuracy_all"] = out["accuracy"]
+        lo, hi = bootstrap_intervals(g[idx], pred[idx], card_ids[idx], rounds, seed)["accuracy"]
+        out[f"accuracy_{group}_ci_low"], out[f"accuracy_{group}_ci_high"] = lo, hi
     for name, (lo, hi) in bootstrap_intervals(gold, pred, cards, rounds, seed, vital=vital).items():
         out[f"{name}_ci_low"], out[f"{name}_ci_high"] = lo, hi
+    out["accuracy_all"] = out["accuracy"]
+    out["accuracy_all_ci_low"], out["accuracy_all_ci_high"] = out["accuracy_ci_low"], out["accuracy_ci_high"]
     return out
 
 

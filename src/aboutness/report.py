@@ -294,11 +294,24 @@ def _find(groups: list[dict], want: str) -> dict:
 
 
 def run_metrics(preds: pd.DataFrame) -> dict[str, float]:
-    """accuracy and macro-F1 of the argmax, vital F1 of the vital decision, of one run."""
+    """accuracy and macro-F1 of the argmax, vital F1 of the vital decision, and accuracy per group, of one run."""
     gold, cards = preds["gold"].to_numpy(), preds["card_id"].to_numpy()
     out = confusion_metrics(card_confusions(gold, preds["predicted"].to_numpy(), cards).sum(0))
     out["vital_f1"] = confusion_metrics(card_confusions(*as_vital(gold, preds["vital"]), cards).sum(0))["vital_f1"]
+    for group, part in (preds.groupby("group", sort=True) if "group" in preds else ()):
+        out[f"accuracy_{group}"] = float((part["gold"] == part["predicted"]).mean())
     return {k: float(v) for k, v in out.items()}
+
+
+def group_bootstrap(pa: pd.DataFrame, pb: pd.DataFrame, rounds: int, seed: int) -> dict[str, dict]:
+    """Per group, B - A accuracy with a paired card bootstrap over that group's test cards."""
+    out = {}
+    if "group" not in pa:
+        return out
+    for group, idx in sorted(pa.groupby("group", sort=True).indices.items()):
+        a, b = pa.iloc[idx], pb.iloc[idx]
+        out[f"accuracy_{group}"] = paired_bootstrap(a["gold"], a["predicted"], b["predicted"], a["card_id"], rounds, seed)["accuracy"]
+    return out
 
 
 def diff(rows: list[dict], a: str, b: str, rounds: int = 1000, seed: int = 0) -> str:
@@ -329,6 +342,7 @@ def diff(rows: list[dict], a: str, b: str, rounds: int = 1000, seed: int = 0) ->
         res_v = paired_bootstrap(*as_vital(pa["gold"], pa["vital"]), as_vital(pb["gold"], pb["vital"])[1],
                                  pa["card_id"], rounds, seed)
         res["vital_f1"] = res_v["vital_f1"]
+        res |= group_bootstrap(pa, pb, rounds, seed)  # the e-commerce table's columns, old model against new
         table = []
         for k, v in res.items():
             va, vb = ([m[k] for m in side] for side in per_run)
