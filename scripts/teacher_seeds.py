@@ -1,0 +1,57 @@
+"""A teacher seed study without DVC: train_teacher for each `teacher.seed` (the data, drawn with the
+top-level seed, stays the workspace's), then the teacher on test and every eval set. One JSON line a run
+goes to the output file; the models go under --models, never to models/teacher. train_teacher rewrites
+metrics/curves/teacher.tsv: `git checkout -- metrics/curves/teacher.tsv` afterwards. Used for the teacher
+seed figures in docs/data.md.
+
+    python scripts/teacher_seeds.py out.jsonl --seeds 1 2 [--set teacher.epochs=3] [--models /tmp/teachers]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import yaml
+
+from aboutness.eval_sets import eval_sets
+from aboutness.evaluate import evaluate_model
+from aboutness.params import load_params
+from aboutness.train_teacher import train_teacher
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--seeds", type=int, nargs="+", required=True)
+    ap.add_argument("--set", action="append", default=[], help="key=value, as dvc exp run -S")
+    ap.add_argument("--models", type=Path, default=Path("/tmp/teacher_seeds"))
+    args = ap.parse_args()
+    sets = eval_sets()
+    for seed in args.seeds:
+        params = load_params()
+        for item in args.set:
+            key, value = item.split("=", 1)
+            *parents, leaf = key.split(".")
+            node = params
+            for p in parents:
+                node = node[p]
+            node[leaf] = yaml.safe_load(value)
+        params["teacher"]["seed"] = seed
+        start = time.perf_counter()
+        out = args.models / f"seed{seed}"
+        train = train_teacher(params, out=out, ckpt=args.models / f"ckpt{seed}")
+        metrics, _ = evaluate_model(out, sets, params["eval"], params["seed"])
+        keys = ("vital_f1", "macro_f1", "accuracy", "accuracy_main", "accuracy_DIY", "accuracy_CEHAC", "accuracy_Pharma",
+                "prod_cards_vital_f1", "elements_vital_f1")
+        row = {"teacher.seed": seed, "set": args.set, "valid_vital_f1": train["valid_vital_f1"],
+               **{k: metrics[k] for k in keys if k in metrics}, "seconds": round(time.perf_counter() - start, 1)}
+        with open(args.out, "a", encoding="utf-8") as f:
+            f.write(json.dumps(row) + "\n")
+        print(json.dumps(row))
+
+
+if __name__ == "__main__":
+    main()
