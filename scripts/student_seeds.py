@@ -13,12 +13,11 @@ import json
 import time
 from pathlib import Path
 
-import yaml
+from common import params_with
 
 from aboutness.distill import distill
 from aboutness.eval_sets import MODELS, eval_sets
 from aboutness.evaluate import evaluate_model
-from aboutness.params import load_params
 
 
 def main() -> None:
@@ -29,14 +28,7 @@ def main() -> None:
     args = ap.parse_args()
     sets = eval_sets()
     for seed in args.seeds:
-        params = load_params()
-        for item in args.set:
-            key, value = item.split("=", 1)
-            *parents, leaf = key.split(".")
-            node = params
-            for p in parents:
-                node = node[p]
-            node[leaf] = yaml.safe_load(value)
+        params = params_with(args.set)
         params["distill"]["seed"] = seed
         start = time.perf_counter()
         train = distill(params)

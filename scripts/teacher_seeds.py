@@ -14,11 +14,10 @@ import json
 import time
 from pathlib import Path
 
-import yaml
+from common import params_with
 
 from aboutness.eval_sets import eval_sets
 from aboutness.evaluate import evaluate_model
-from aboutness.params import load_params
 from aboutness.train_teacher import train_teacher
 
 
@@ -31,14 +30,7 @@ def main() -> None:
     args = ap.parse_args()
     sets = eval_sets()
     for seed in args.seeds:
-        params = load_params()
-        for item in args.set:
-            key, value = item.split("=", 1)
-            *parents, leaf = key.split(".")
-            node = params
-            for p in parents:
-                node = node[p]
-            node[leaf] = yaml.safe_load(value)
+        params = params_with(args.set)
         params["teacher"]["seed"] = seed
         start = time.perf_counter()
         out = args.models / f"seed{seed}"
