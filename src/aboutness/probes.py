@@ -1,0 +1,135 @@
+"""Behavioural probes of a model, in the spirit of CheckList (Ribeiro et al., ACL 2020): each probe is a
+seeded transformation of real pairs with an expected outcome, so a model that reads a page as a person
+would passes it whatever the site (issue 34). Probes are built from valid for diagnosis and tuning and
+from test for the reported figures; nothing here knows a model.
+
+- INV probes: the vital decision must not change (`inv_site`, `inv_case`).
+- DIR probes: the outcome is known whatever the original decision: `dir_title_only`, `dir_short_body`
+  and `inv_prod_card` stay about, `dir_swap` becomes not about, `dir_mention_insert` becomes a mention.
+A probe that changes no field a model reads (body probes for a student that reads title and url), or
+that needs a class the model lacks (a mention, for a vital-only student), does not apply to it: `applies`
+says so, and a report shows "n/a", never a pass.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+# Sites and title dress no training page uses (the demo's web.py and the student's restyle grammars use others)
+SITES = ("Glossarium", "Lexiconia", "Termbank", "Wordhoard", "Encyclopedix")
+TITLE_STYLES = ("{title} from {site}", "{site}: {title}", "{title} — definition and meaning", "{title}")
+URL_STYLES = ("https://{host}/{id}", "https://{host}/term/{slug}")
+SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
+
+
+@dataclass(frozen=True)
+class Probe:
+    name: str                    # the metric is probe_<name>
+    expect: str                  # "unchanged" (the original vital decision), "about", "not_about" or "mention"
+    changes: tuple[str, ...]     # the text fields the probe changes (card_* and doc_* names without prefix)
+    bar: float                   # the pass rate under which `evaluate` warns (issue 34's goals for the teacher)
+
+
+PROBES = (
+    Probe("inv_site", "unchanged", ("doc_title", "doc_url"), 0.95),
+    Probe("inv_case", "unchanged", ("doc_title",), 0.95),
+    Probe("dir_title_only", "about", ("doc_body",), 0.90),
+    Probe("dir_short_body", "about", ("doc_body",), 0.90),
+    Probe("dir_swap", "not_about", ("doc_title", "doc_url", "doc_body"), 0.95),
+    Probe("dir_mention_insert", "mention", ("doc_body",), 0.80),
+    Probe("inv_prod_card", "about", ("card_subtitle", "card_definition"), 0.95),
+)
+BY_NAME = {p.name: p for p in PROBES}
+
+
+def applies(probe: Probe, text_cfg: dict, three_class: bool) -> bool:
+    """Whether `probe` says anything about a model with these text fields (its `aboutness.json` text config)."""
+    fields = {f"card_{f}" for f in text_cfg["card_fields"]} | {f"doc_{f}" for f in text_cfg["doc_fields"]}
+    return bool(fields & set(probe.changes)) and (three_class or probe.expect != "mention")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "page"
+
+
+def _first_sentence(body: str) -> str:
+    return SENTENCE.split(body.strip(), maxsplit=1)[0] if body.strip() else ""
+
+
+def build(name: str, pairs: pd.DataFrame, seed: int, n: int = 200) -> pd.DataFrame:
+    """Probe `name` on up to `n` of `pairs` (drawn by seed alone among the pairs it applies to): the probed
+    rows, with `orig` (the row's position in `pairs`, to compare with the original decision) and `expect`."""
+    rng = np.random.default_rng([seed, PROBES.index(BY_NAME[name])])
+    about = pairs["label"] == "about"
+    pool = {"inv_site": pairs.index, "inv_case": pairs.index, "dir_mention_insert": pairs.index[pairs["label"] == "not_about"],
+            "inv_prod_card": pairs.index[about & _title_names_card(pairs)]}.get(name, pairs.index[about])
+    if name == "dir_swap":  # a card needs another card of its main type to swap with
+        counts = pairs.loc[about, "card_main_type"].value_counts()
+        pool = pairs.index[about & pairs["card_main_type"].map(counts).fillna(0).gt(1)]
+    pick = np.sort(rng.permutation(np.asarray(pool))[:n]) if len(pool) else np.asarray([], dtype=int)
+    out = pairs.loc[pick].copy()
+    out["orig"] = pick
+    if name == "inv_site":
+        sites = rng.integers(len(SITES), size=len(out))
+        titles = rng.integers(len(TITLE_STYLES), size=len(out))
+        urls = rng.integers(len(URL_STYLES), size=len(out))
+        out["doc_title"] = [TITLE_STYLES[t].format(title=d, site=SITES[s]) for d, s, t in zip(out["doc_title"], sites, titles)]
+        out["doc_url"] = [URL_STYLES[u].format(host=f"{SITES[s].lower()}.example", id=int(rng.integers(10**6, 10**7)),
+                                               slug=_slug(d)) for d, s, u in zip(pairs.loc[pick, "doc_title"], sites, urls)]
+    elif name == "inv_case":
+        upper = rng.random(len(out)) < 0.5
+        out["doc_title"] = [d.upper() if u else d.lower() for d, u in zip(out["doc_title"], upper)]
+    elif name == "dir_title_only":
+        out["doc_body"] = ""
+    elif name == "dir_short_body":
+        out["doc_body"] = out["doc_body"].map(_first_sentence)
+    elif name == "dir_swap":
+        out = _swap(out, rng)
+    elif name == "dir_mention_insert":
+        out["doc_body"] = [_insert(body, card, rng) for body, card in zip(out["doc_body"], out["card_title"])]
+    elif name == "inv_prod_card":
+        out["card_subtitle"], out["card_definition"] = "", ""
+    out["expect"] = BY_NAME[name].expect
+    return out.reset_index(drop=True)
+
+
+def _title_names_card(pairs: pd.DataFrame) -> pd.Series:
+    return pd.Series([c.casefold() in d.casefold() for c, d in zip(pairs["card_title"], pairs["doc_title"])], index=pairs.index)
+
+
+def _swap(out: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Each card gets the about page of another card of its main type (a shuffle with no fixed point)."""
+    doc_cols = [c for c in out.columns if c.startswith("doc_")]
+    docs, cards = out[doc_cols].to_numpy(copy=True), out["card_id"].to_numpy()
+    keep = np.ones(len(out), dtype=bool)
+    for _, idx in out.groupby("card_main_type").indices.items():
+        shift = rng.permutation(idx)
+        docs[shift] = out[doc_cols].to_numpy()[np.roll(shift, 1)]  # a cycle: no row keeps its own page
+        keep[shift] = cards[shift] != cards[np.roll(shift, 1)]  # nor gets another about page of its own card
+    out = out.copy()
+    out[doc_cols] = docs
+    out["label"] = "not_about"
+    return out[keep]
+
+
+def _insert(body: str, card: str, rng: np.random.Generator) -> str:
+    """The body with one sentence naming the card put between two of its sentences."""
+    parts = SENTENCE.split(body.strip()) if body.strip() else []
+    at = int(rng.integers(0, len(parts) + 1))
+    return " ".join([*parts[:at], f"It is often compared with {card}.", *parts[at:]]).strip()
+
+
+def pass_rate(probe: Probe, probed: pd.DataFrame, vital: np.ndarray, predicted: np.ndarray, original_vital: np.ndarray) -> float:
+    """Share of probed rows with the expected outcome: `vital`/`predicted` are the model's decisions on the
+    probed rows, `original_vital` its vital decisions on the original pairs (indexed by `orig`)."""
+    if not len(probed):
+        return float("nan")
+    if probe.expect == "unchanged":
+        return float((np.asarray(vital, bool) == np.asarray(original_vital, bool)[probed["orig"].to_numpy()]).mean())
+    if probe.expect == "mention":
+        return float((np.asarray(predicted) == "mention").mean())
+    return float((np.asarray(vital, bool) == (probe.expect == "about")).mean())
