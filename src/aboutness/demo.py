@@ -374,11 +374,10 @@ def build_demo(seed: int, n_cards: int, ecom_cards: int, junk_share: float,
                 for page in shop.card_pages(shops[group], art["name"], others)]
 
     n_main = len(main_pick)
-    ecom_built = {i: shop_pairs(*picks[i]) for i in range(n_main, len(picks))}
     # Cards claim documents in a seeded random order, so neither side of the boundary gets first pick.
-    built = {i: pairs_for(*picks[i]) for i in rng.permutation(n_main).tolist()} | ecom_built
+    built = {i: pairs_for(*picks[i]) for i in rng.permutation(n_main).tolist()}
     labels = pd.DataFrame([p for i in range(n_main) for p in built[i]])
-    ecom = pd.DataFrame([p for i in range(n_main, len(picks)) for p in built[i]])
+    ecom = pd.DataFrame([p for i in range(n_main, len(picks)) for p in shop_pairs(*picks[i])])
     both = pd.concat([labels, ecom], ignore_index=True)
     styles = [c for c in both.columns if c.startswith("style_")]  # the shop pages' own style fields among them
     extra = ["kind", *styles]
