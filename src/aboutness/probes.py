@@ -62,16 +62,23 @@ def _first_sentence(body: str) -> str:
 
 def build(name: str, pairs: pd.DataFrame, seed: int, n: int = 200) -> pd.DataFrame:
     """Probe `name` on up to `n` of `pairs` (drawn by seed alone among the pairs it applies to): the probed
-    rows, with `orig` (the row's position in `pairs`, to compare with the original decision) and `expect`."""
+    rows, with `orig` (the row's position in `pairs`, whatever its index, to compare with the original decision) and `expect`."""
     rng = np.random.default_rng([seed, PROBES.index(BY_NAME[name])])
-    about = pairs["label"] == "about"
-    pool = {"inv_site": pairs.index, "inv_case": pairs.index, "dir_mention_insert": pairs.index[pairs["label"] == "not_about"],
-            "inv_prod_card": pairs.index[about & _title_names_card(pairs)]}.get(name, pairs.index[about])
-    if name == "dir_swap":  # a card needs another card of its main type to swap with
+    about = (pairs["label"] == "about").to_numpy()
+    if name in ("inv_site", "inv_case"):
+        pool = np.arange(len(pairs))
+    elif name == "dir_mention_insert":
+        pool = np.flatnonzero(pairs["label"] == "not_about")
+    elif name == "inv_prod_card":
+        pool = np.flatnonzero(about & _title_names_card(pairs))
+    elif name == "dir_swap":  # a card needs another card of its main type to swap with
         counts = pairs.loc[about, "card_main_type"].value_counts()
-        pool = pairs.index[about & pairs["card_main_type"].map(counts).fillna(0).gt(1)]
-    pick = np.sort(rng.permutation(np.asarray(pool))[:n]) if len(pool) else np.asarray([], dtype=int)
-    out = pairs.loc[pick].copy()
+        pool = np.flatnonzero(about & pairs["card_main_type"].map(counts).fillna(0).gt(1).to_numpy())
+    else:
+        pool = np.flatnonzero(about)
+    pick = np.sort(rng.permutation(pool)[:n])
+    original = pairs.iloc[pick]
+    out = original.copy()
     out["orig"] = pick
     if name == "inv_site":
         sites = rng.integers(len(SITES), size=len(out))
@@ -79,7 +86,7 @@ def build(name: str, pairs: pd.DataFrame, seed: int, n: int = 200) -> pd.DataFra
         urls = rng.integers(len(URL_STYLES), size=len(out))
         out["doc_title"] = [TITLE_STYLES[t].format(title=d, site=SITES[s]) for d, s, t in zip(out["doc_title"], sites, titles)]
         out["doc_url"] = [URL_STYLES[u].format(host=f"{SITES[s].lower()}.example", id=int(rng.integers(10**6, 10**7)),
-                                               slug=_slug(d)) for d, s, u in zip(pairs.loc[pick, "doc_title"], sites, urls)]
+                                               slug=_slug(d)) for d, s, u in zip(original["doc_title"], sites, urls)]
     elif name == "inv_case":
         upper = rng.random(len(out)) < 0.5
         out["doc_title"] = [d.upper() if u else d.lower() for d, u in zip(out["doc_title"], upper)]
@@ -97,18 +104,19 @@ def build(name: str, pairs: pd.DataFrame, seed: int, n: int = 200) -> pd.DataFra
     return out.reset_index(drop=True)
 
 
-def _title_names_card(pairs: pd.DataFrame) -> pd.Series:
-    return pd.Series([c.casefold() in d.casefold() for c, d in zip(pairs["card_title"], pairs["doc_title"])], index=pairs.index)
+def _title_names_card(pairs: pd.DataFrame) -> np.ndarray:
+    return np.array([c.casefold() in d.casefold() for c, d in zip(pairs["card_title"], pairs["doc_title"])], dtype=bool)
 
 
 def _swap(out: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """Each card gets the about page of another card of its main type (a shuffle with no fixed point)."""
     doc_cols = [c for c in out.columns if c.startswith("doc_")]
-    docs, cards = out[doc_cols].to_numpy(copy=True), out["card_id"].to_numpy()
+    before, cards = out[doc_cols].to_numpy(), out["card_id"].to_numpy()
+    docs = before.copy()
     keep = np.ones(len(out), dtype=bool)
     for _, idx in out.groupby("card_main_type").indices.items():
         shift = rng.permutation(idx)
-        docs[shift] = out[doc_cols].to_numpy()[np.roll(shift, 1)]  # a cycle: no row keeps its own page
+        docs[shift] = before[np.roll(shift, 1)]  # a cycle: no row keeps its own page
         keep[shift] = cards[shift] != cards[np.roll(shift, 1)]  # nor gets another about page of its own card
     out = out.copy()
     out[doc_cols] = docs
