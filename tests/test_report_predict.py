@@ -196,7 +196,7 @@ def test_diff_needs_both_card_and_seed_noise_cleared(monkeypatch):
         wrong = r.random(len(gold)) > acc
         pred = np.where(wrong, np.roll(gold, 1), gold)
         return pd.DataFrame({"card_id": cards, "doc_url": [f"u{i}" for i in range(len(gold))], "gold": gold,
-                             "predicted": pred, "vital": pred == "about"})
+                             "predicted": pred, "vital": pred == "about", "group": "main"})
 
     accs = {"a1": 0.70, "a2": 0.72, "a3": 0.71, "b1": 0.90, "b2": 0.91, "b3": 0.89, "c1": 0.95}
     seeds = {k: int(rng.integers(1e6)) for k in accs}

@@ -298,7 +298,7 @@ def run_metrics(preds: pd.DataFrame) -> dict[str, float]:
     gold, cards = preds["gold"].to_numpy(), preds["card_id"].to_numpy()
     out = confusion_metrics(card_confusions(gold, preds["predicted"].to_numpy(), cards).sum(0))
     out["vital_f1"] = confusion_metrics(card_confusions(*as_vital(gold, preds["vital"]), cards).sum(0))["vital_f1"]
-    for group, part in (preds.groupby("group", sort=True) if "group" in preds else ()):
+    for group, part in preds.groupby("group", sort=True):
         out[f"accuracy_{group}"] = float((part["gold"] == part["predicted"]).mean())
     return {k: float(v) for k, v in out.items()}
 
@@ -306,8 +306,6 @@ def run_metrics(preds: pd.DataFrame) -> dict[str, float]:
 def group_bootstrap(pa: pd.DataFrame, pb: pd.DataFrame, rounds: int, seed: int) -> dict[str, dict]:
     """Per group, B - A accuracy with a paired card bootstrap over that group's test cards."""
     out = {}
-    if "group" not in pa:
-        return out
     for group, idx in sorted(pa.groupby("group", sort=True).indices.items()):
         a, b = pa.iloc[idx], pb.iloc[idx]
         out[f"accuracy_{group}"] = paired_bootstrap(a["gold"], a["predicted"], b["predicted"], a["card_id"], rounds, seed)["accuracy"]
