@@ -1,6 +1,9 @@
-"""What the seed-study scripts share: params.yaml with `dvc exp run -S`-style overrides."""
+"""What the seed-study scripts share: their command line, and params.yaml with `dvc exp run -S`-style overrides."""
 
 from __future__ import annotations
+
+import argparse
+from pathlib import Path
 
 import yaml
 
@@ -18,3 +21,15 @@ def params_with(overrides: list[str]) -> dict:
             node = node[p]
         node[leaf] = yaml.safe_load(value)
     return params
+
+
+def seed_study_args(**extra: dict) -> argparse.Namespace:
+    """The command line of a seed study: the JSONL output, the seeds, `--set key=value` overrides, and
+    `extra` options (name -> argparse keywords)."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--seeds", type=int, nargs="+", required=True)
+    ap.add_argument("--set", action="append", default=[], help="key=value, as dvc exp run -S")
+    for name, kwargs in extra.items():
+        ap.add_argument(f"--{name}", **kwargs)
+    return ap.parse_args()

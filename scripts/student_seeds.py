@@ -8,12 +8,10 @@ run's, so re-run `dvc repro` afterwards. Used for docs/student.md's seed tables.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
-from pathlib import Path
 
-from common import params_with
+from common import params_with, seed_study_args
 
 from aboutness.distill import distill
 from aboutness.eval_sets import MODELS, eval_sets
@@ -21,11 +19,7 @@ from aboutness.evaluate import evaluate_model
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("out", type=Path)
-    ap.add_argument("--seeds", type=int, nargs="+", required=True)
-    ap.add_argument("--set", action="append", default=[], help="key=value, as dvc exp run -S")
-    args = ap.parse_args()
+    args = seed_study_args()
     sets = eval_sets()
     for seed in args.seeds:
         params = params_with(args.set)

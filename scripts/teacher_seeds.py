@@ -9,12 +9,11 @@ seed figures in docs/data.md.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
 
-from common import params_with
+from common import params_with, seed_study_args
 
 from aboutness.eval_sets import eval_sets
 from aboutness.evaluate import evaluate_model
@@ -22,12 +21,7 @@ from aboutness.train_teacher import train_teacher
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("out", type=Path)
-    ap.add_argument("--seeds", type=int, nargs="+", required=True)
-    ap.add_argument("--set", action="append", default=[], help="key=value, as dvc exp run -S")
-    ap.add_argument("--models", type=Path, default=Path("/tmp/teacher_seeds"))
-    args = ap.parse_args()
+    args = seed_study_args(models={"type": Path, "default": Path("/tmp/teacher_seeds")})
     sets = eval_sets()
     for seed in args.seeds:
         params = params_with(args.set)
