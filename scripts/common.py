@@ -31,5 +31,5 @@ def seed_study_args(**extra: dict) -> argparse.Namespace:
     ap.add_argument("--seeds", type=int, nargs="+", required=True)
     ap.add_argument("--set", action="append", default=[], help="key=value, as dvc exp run -S")
     for name, kwargs in extra.items():
-        ap.add_argument(f"--{name}", **kwargs)
+        ap.add_argument(f"--{name.replace('_', '-')}", **kwargs)
     return ap.parse_args()

@@ -2,9 +2,11 @@
 top-level seed, stays the workspace's), then the teacher on test and every eval set. One JSON line a run
 goes to the output file; the models go under --models, never to models/teacher. train_teacher rewrites
 metrics/curves/teacher.tsv: `git checkout -- metrics/curves/teacher.tsv` afterwards. Used for the teacher
-seed figures in docs/data.md.
+seed figures in docs/data.md and docs/probes.md. Probes are reported twice: `valid_probe_*`, built from
+valid, to choose a recipe on, and `probe_*`, built from test, as `evaluate` reports them.
 
     python scripts/teacher_seeds.py out.jsonl --seeds 1 2 [--set teacher.epochs=3] [--models /tmp/teachers]
+    python scripts/teacher_seeds.py out.jsonl --seeds 1 2 --models /tmp/teachers --score-only   # no training
 """
 
 from __future__ import annotations
@@ -13,27 +15,52 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 from common import params_with, seed_study_args
+from sklearn.metrics import f1_score
 
-from aboutness.eval_sets import eval_sets
+from aboutness.eval_sets import POOLS, eval_sets
 from aboutness.evaluate import evaluate_model
+from aboutness.heads import score_frame
+from aboutness.metrics import vital_f1
+from aboutness.models import load_saved, load_tokenizer
+from aboutness.probe_scores import probe_metrics
+from aboutness.scoring import predict_logits
 from aboutness.train_teacher import train_teacher
 
 
+def on_valid(path: Path, params: dict) -> dict:
+    """Valid macro-F1 and vital F1, and the probes built from valid (the model's decisions on valid as the originals)."""
+    model, meta = load_saved(path)
+    tok = load_tokenizer(path)
+    valid, cfg = pd.read_parquet(POOLS / "valid.parquet"), params["eval"]
+    scored = score_frame(predict_logits(model, tok, valid, meta["text"], cfg["batch_size"]), meta)
+    gold = valid["label"].to_numpy()
+    return {"valid_macro_f1": f1_score(gold, scored["predicted"], average="macro"),
+            "valid_vital_f1": vital_f1(gold, np.where(scored["vital"], "about", "")),
+            **probe_metrics(model, tok, meta, valid, scored["vital"].to_numpy(), params["seed"], cfg["probe_pairs"],
+                            cfg["batch_size"], "valid_probe_")}
+
+
 def main() -> None:
-    args = seed_study_args(models={"type": Path, "default": Path("/tmp/teacher_seeds")})
+    args = seed_study_args(models={"type": Path, "default": Path("/tmp/teacher_seeds")},
+                           score_only={"action": "store_true", "help": "score the models saved under --models, no training"})
     sets = eval_sets()
     for seed in args.seeds:
         params = params_with(args.set)
         params["teacher"]["seed"] = seed
         start = time.perf_counter()
         out = args.models / f"seed{seed}"
-        train = train_teacher(params, out=out, ckpt=args.models / f"ckpt{seed}")
+        if not args.score_only:
+            train_teacher(params, out=out, ckpt=args.models / f"ckpt{seed}")
         metrics, _ = evaluate_model(out, sets, params["eval"], params["seed"])
+        metrics |= on_valid(out, params)
         keys = ("vital_f1", "macro_f1", "accuracy", "accuracy_main", "accuracy_DIY", "accuracy_CEHAC", "accuracy_Pharma",
                 "prod_cards_vital_f1", "elements_vital_f1")
-        row = {"teacher.seed": seed, "set": args.set, "valid_vital_f1": train["valid_vital_f1"],
-               **{k: metrics[k] for k in keys if k in metrics}, "seconds": round(time.perf_counter() - start, 1)}
+        row = {"teacher.seed": seed, "set": args.set, "valid_macro_f1": metrics["valid_macro_f1"],
+               "valid_vital_f1": metrics["valid_vital_f1"], **{k: metrics[k] for k in keys if k in metrics},
+               **{k: v for k, v in metrics.items() if "probe_" in k}, "seconds": round(time.perf_counter() - start, 1)}
         with open(args.out, "a", encoding="utf-8") as f:
             f.write(json.dumps(row) + "\n")
         print(json.dumps(row))

@@ -77,3 +77,23 @@ def test_evaluate_outputs_recompute_with_sklearn(trained_repo):
         student["prod_cards_vital_f1"] / teacher["vital_f1"])
     for png in ("confusion.png", "vital_pr.png", "training_curves.png"):
         assert (trained_repo / "metrics/plots" / png).read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.slow
+def test_evaluate_writes_the_probes_that_apply_and_they_recompute(trained_repo):
+    from aboutness import probes
+    from aboutness.heads import score_frame
+    from aboutness.models import load_saved, load_tokenizer
+    from aboutness.scoring import predict_logits
+
+    teacher = json.loads((trained_repo / "metrics/teacher.json").read_text())
+    student = json.loads((trained_repo / "metrics/student.json").read_text())
+    assert {k for k in teacher if k.startswith("probe_")} == {f"probe_{p.name}" for p in probes.PROBES}
+    # the student reads card title and main type, doc title and url, and has no mention class
+    assert {k for k in student if k.startswith("probe_")} == {"probe_inv_site", "probe_inv_case", "probe_dir_title_only",
+                                                              "probe_dir_swap", "probe_inv_prod_card"}
+    test = pd.read_parquet(trained_repo / "data/pools/test.parquet")
+    model, meta = load_saved(trained_repo / "models/teacher")
+    probed = probes.build("dir_swap", test, seed=42, n=200)
+    scored = score_frame(predict_logits(model, load_tokenizer(trained_repo / "models/teacher"), probed, meta["text"], 8), meta)
+    assert teacher["probe_dir_swap"] == pytest.approx(round(float((~scored["vital"]).mean()), 4))

@@ -369,19 +369,6 @@ def test_collapse_guard_names_both_scores_and_the_param():
         check_collapse(0.9, {}, 0.8)
 
 
-def test_card_dropout_blanks_only_optional_fields_in_the_given_share():
-    from aboutness.train_teacher import drop_card_fields
-
-    df = pd.DataFrame({f"card_{f}": [f"{f}{i}" for i in range(4000)] for f in ("title", "subtitle", "main_type", "definition")})
-    out = drop_card_fields(df, ["title", "subtitle", "main_type", "definition"], 0.2, seed=1)
-    assert (out["card_title"] == df["card_title"]).all()
-    for f in ("subtitle", "main_type", "definition"):
-        assert (out[f"card_{f}"].eq("").mean()) == pytest.approx(0.2, abs=0.02)
-    # independent per field: both blank in about 0.2 * 0.2 of the rows
-    assert (out["card_subtitle"].eq("") & out["card_definition"].eq("")).mean() == pytest.approx(0.04, abs=0.01)
-    assert drop_card_fields(df, ["title", "definition"], 0.0, seed=1) is df
-    assert out.equals(drop_card_fields(df, ["title", "subtitle", "main_type", "definition"], 0.2, seed=1))
-
 
 
 def test_run_fingerprint_changes_with_every_input_that_shapes_a_run(tmp_path, monkeypatch, tiny_bert):

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from aboutness import demo, probes
+from aboutness.text import SENTENCE
 
 TEACHER = {"card_fields": ["title", "subtitle", "main_type", "definition"], "doc_fields": ["title", "url", "body"]}
 STUDENT = {"card_fields": ["title", "main_type"], "doc_fields": ["title", "url"]}
@@ -38,9 +39,9 @@ def test_body_probes_keep_about_pages_about(pairs):
     short = probes.build("dir_short_body", pairs, seed=1)
     orig = pairs.loc[short["orig"], "doc_body"].to_numpy()
     assert (short["label"] == "about").all() and all(o.startswith(s) for s, o in zip(short["doc_body"], orig))
-    several = np.array([len(probes.SENTENCE.split(o)) > 1 for o in orig])
+    several = np.array([len(SENTENCE.split(o)) > 1 for o in orig])
     assert several.mean() > 0.5 and (short["doc_body"].str.len().to_numpy()[several] < pd.Series(orig).str.len()[several]).all()
-    assert all(len(probes.SENTENCE.split(b)) == 1 for b in short["doc_body"])  # one sentence left
+    assert all(len(SENTENCE.split(b)) == 1 for b in short["doc_body"])  # one sentence left
 
 
 def test_swap_gives_a_card_another_cards_about_page_of_its_main_type(pairs):
@@ -68,7 +69,8 @@ def test_probes_are_seeded_and_say_where_they_apply(pairs):
     teacher = [p.name for p in probes.PROBES if probes.applies(p, TEACHER, three_class=True)]
     student = [p.name for p in probes.PROBES if probes.applies(p, STUDENT, three_class=False)]
     assert teacher == [p.name for p in probes.PROBES]
-    assert student == ["inv_site", "inv_case", "dir_swap"]  # no body, no mention class, production cards already
+    # it reads no body and has no mention class; a title-only page and a production card are what it always sees
+    assert student == ["inv_site", "inv_case", "dir_title_only", "dir_swap", "inv_prod_card"]
 
 
 def test_pass_rates_compare_with_the_original_decision_or_the_expected_label():

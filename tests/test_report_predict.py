@@ -292,3 +292,47 @@ def test_predict_scores_a_pandas_tsv_whose_bodies_hold_tabs_and_line_breaks(trai
     assert len(scored) == 30 and scored["card_id"].tolist() == test["card_id"].tolist()
     assert scored["doc_body"].tolist() == test["doc_body"].tolist() and scored.loc[3, "doc_title"] == test.loc[3, "doc_title"]
     assert scored["p_about"].between(0, 1).all()
+
+
+def test_report_has_a_probe_table_and_a_table_per_eval_set():
+    from aboutness.report import rule_warnings
+
+    rows = load_experiments(FIXTURE.read_text())
+    teacher = {"probe_inv_site": 0.99, "probe_inv_case": 1.0, "probe_dir_title_only": 0.855, "probe_dir_short_body": 0.98,
+               "probe_dir_swap": 0.99, "probe_dir_mention_insert": 0.76, "probe_inv_prod_card": 0.97}
+    rows[0]["teacher"] |= teacher
+    rows[0]["student"] |= {"probe_inv_site": 0.975, "probe_inv_case": 1.0, "probe_dir_title_only": 0.97, "probe_dir_swap": 0.88,
+                           "probe_inv_prod_card": 0.96}
+    md = render_markdown(rows)
+    probes = md.split("### Probes")[1].split("###")[0].split("\n\n")[1]
+
+    def parsed(c: str):  # tabulate writes 99.0 as 99
+        c = c.strip()
+        return c if c in ("", "n/a") else (float(c.removesuffix("⚠")), c.endswith("⚠"))
+
+    lines = {line.split("|")[1].strip(): [parsed(c) for c in line.split("|")[2:-1]] for line in probes.splitlines()[2:]}
+    [probed_teacher] = [v for k, v in lines.items() if k.startswith("teacher:") and v[0]]
+    assert probed_teacher == [(99.0, False), (100.0, False), (85.5, True), (98.0, False), (99.0, False), (76.0, True),
+                              (97.0, False)]
+    [student] = [v for k, v in lines.items() if k.endswith("[workspace]")]
+    assert student == [(97.5, False), (100.0, False), (97.0, False), "n/a", (88.0, True), "n/a", (96.0, False)]
+    [never] = [v for k, v in lines.items() if k.endswith("[master]")]
+    assert never == [""] * 7  # metrics from before the probes: not measured, not "n/a"
+    warnings = [w for w in rule_warnings(rows) if "probe" in w]
+    assert len(warnings) == 3 and any("teacher of workspace: probe dir_title_only passes 85.5%, under its bar of 90%" in w
+                                      for w in warnings)
+    prod = md.split("### Vital decision on prod_cards")[1].split("###")[0]
+    assert f"{100 * rows[0]['teacher']['prod_cards_vital_f1']:.1f}" in prod and "baseline: tfidf_logreg" in prod
+
+
+def test_report_finds_the_dvc_beside_its_python_when_path_lacks_it(monkeypatch, tmp_path):
+    import sys
+
+    from aboutness.report import dvc_command
+    from aboutness.schema import InputError
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # a venv's python run without activating the venv
+    assert Path(dvc_command()) == Path(sys.executable).parent / "dvc"
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+    with pytest.raises(InputError, match="`dvc` is neither on PATH nor beside this Python"):
+        dvc_command()

@@ -181,6 +181,10 @@ class Teacher(Training):
     class_weight: Literal["balanced"] | None
     mse_targets: MseTargets
     card_dropout: Dropout
+    prod_card_share: Share
+    body_dropout: Share
+    mention_share: Share
+    restyle_share: Share
 
 
 class Student(Training):
@@ -251,6 +255,7 @@ class Eval(Strict):
     batch_size: BatchSize
     bootstrap: Annotated[int, Field(ge=100)]
     speed_sample: PosInt
+    probe_pairs: PosInt
 
     @field_validator("sets")
     @classmethod

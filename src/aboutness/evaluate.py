@@ -19,6 +19,8 @@ from aboutness.heads import score_frame
 from aboutness.models import best_device, load_saved, load_tokenizer
 from aboutness.params import load_params, stage, write_json, write_parquet
 from aboutness.plots import write_plot_data
+from aboutness.probe_scores import probe_metrics
+from aboutness.probes import probe_warnings
 from aboutness.rule_check import beaten_by_rules
 from aboutness.schema import InputError
 from aboutness.scoring import predict_logits, scoring_batch_size
@@ -41,6 +43,8 @@ def evaluate_model(path: Path, sets: dict[str, pd.DataFrame], cfg: dict, seed: i
         preds[name] = prediction_frame(df, logits, meta)
     metrics = set_metrics(sets, {k: p["predicted"].to_numpy() for k, p in preds.items()}, cfg, seed,
                           vital={k: p["vital"].to_numpy() for k, p in preds.items()})
+    metrics |= probe_metrics(model, tok, meta, sets["test"], preds["test"]["vital"].to_numpy(), seed,
+                             cfg["probe_pairs"], cfg["batch_size"])
     metrics |= {"layers": meta["layers"], "parameters": int(sum(p.numel() for p in model.parameters()))}
     sample = sets["test"].head(cfg["speed_sample"])
     model.to("cpu")  # the speed metric is CPU pairs/s on every host, so runs on any machine compare
@@ -62,8 +66,8 @@ def main(model: str = "") -> None:
         write_parquet(df, PRED_DIR / model / f"{set_name}.parquet")
     write_plot_data(model, preds["test"])
     beaten = beaten_by_rules(metrics, json.loads(BASELINES.read_text(encoding="utf-8")))
-    for b in beaten:
-        print(b.line(model), file=sys.stderr)
+    for line in [b.line(model) for b in beaten] + probe_warnings(metrics, model):
+        print(line, file=sys.stderr)
     metrics["sets_beaten_by_a_rule"] = len(beaten)  # 0 where the model wins or ties every set; the report names them
     write_json(Path(f"metrics/{model}.json"), metrics)
     print(f"evaluate: {model} accuracy {metrics['accuracy']:.3f} macro-F1 {metrics['macro_f1']:.3f} "

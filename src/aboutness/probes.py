@@ -6,9 +6,12 @@ from test for the reported figures; nothing here knows a model.
 - INV probes: the vital decision must not change (`inv_site`, `inv_case`).
 - DIR probes: the outcome is known whatever the original decision: `dir_title_only`, `dir_short_body`
   and `inv_prod_card` stay about, `dir_swap` becomes not about, `dir_mention_insert` becomes a mention.
-A probe that changes no field a model reads (body probes for a student that reads title and url), or
-that needs a class the model lacks (a mention, for a vital-only student), does not apply to it: `applies`
-says so, and a report shows "n/a", never a pass.
+A probe that changes no field a model reads, or that needs a class the model lacks (a mention, for a
+vital-only student), does not apply to it: `applies` says so, and a report shows "n/a", never a pass.
+One exception, by design: a probe that only empties fields (`strips`) tests a model that never reads
+them on exactly the probed input, so it applies. The student reads the doc's title and url and a
+production card: a title-only page and a production card are what it always sees, and whether it calls
+such an about page about is the behaviour those two probes test.
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from aboutness.text import first_sentence, insert_sentence
+
 # Sites and title dress no training page uses (the demo's web.py and the student's restyle grammars use others)
 SITES = ("Glossarium", "Lexiconia", "Termbank", "Wordhoard", "Encyclopedix")
 TITLE_STYLES = ("{title} from {site}", "{site}: {title}", "{title} — definition and meaning", "{title}")
 URL_STYLES = ("https://{host}/{id}", "https://{host}/term/{slug}")
-SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")
 
 
 @dataclass(frozen=True)
@@ -32,16 +36,17 @@ class Probe:
     expect: str                  # "unchanged" (the original vital decision), "about", "not_about" or "mention"
     changes: tuple[str, ...]     # the text fields the probe changes (card_* and doc_* names without prefix)
     bar: float                   # the pass rate under which `evaluate` warns (issue 34's goals for the teacher)
+    strips: bool = False         # it only empties the fields it changes
 
 
 PROBES = (
     Probe("inv_site", "unchanged", ("doc_title", "doc_url"), 0.95),
     Probe("inv_case", "unchanged", ("doc_title",), 0.95),
-    Probe("dir_title_only", "about", ("doc_body",), 0.90),
+    Probe("dir_title_only", "about", ("doc_body",), 0.90, strips=True),
     Probe("dir_short_body", "about", ("doc_body",), 0.90),
     Probe("dir_swap", "not_about", ("doc_title", "doc_url", "doc_body"), 0.95),
     Probe("dir_mention_insert", "mention", ("doc_body",), 0.80),
-    Probe("inv_prod_card", "about", ("card_subtitle", "card_definition"), 0.95),
+    Probe("inv_prod_card", "about", ("card_subtitle", "card_definition"), 0.95, strips=True),
 )
 BY_NAME = {p.name: p for p in PROBES}
 
@@ -49,15 +54,11 @@ BY_NAME = {p.name: p for p in PROBES}
 def applies(probe: Probe, text_cfg: dict, three_class: bool) -> bool:
     """Whether `probe` says anything about a model with these text fields (its `aboutness.json` text config)."""
     fields = {f"card_{f}" for f in text_cfg["card_fields"]} | {f"doc_{f}" for f in text_cfg["doc_fields"]}
-    return bool(fields & set(probe.changes)) and (three_class or probe.expect != "mention")
+    return (probe.strips or bool(fields & set(probe.changes))) and (three_class or probe.expect != "mention")
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "page"
-
-
-def _first_sentence(body: str) -> str:
-    return SENTENCE.split(body.strip(), maxsplit=1)[0] if body.strip() else ""
 
 
 def build(name: str, pairs: pd.DataFrame, seed: int, n: int = 200) -> pd.DataFrame:
@@ -93,7 +94,7 @@ def build(name: str, pairs: pd.DataFrame, seed: int, n: int = 200) -> pd.DataFra
     elif name == "dir_title_only":
         out["doc_body"] = ""
     elif name == "dir_short_body":
-        out["doc_body"] = out["doc_body"].map(_first_sentence)
+        out["doc_body"] = out["doc_body"].map(first_sentence)
     elif name == "dir_swap":
         out = _swap(out, rng)
     elif name == "dir_mention_insert":
@@ -125,10 +126,9 @@ def _swap(out: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
 
 
 def _insert(body: str, card: str, rng: np.random.Generator) -> str:
-    """The body with one sentence naming the card put between two of its sentences."""
-    parts = SENTENCE.split(body.strip()) if body.strip() else []
-    at = int(rng.integers(0, len(parts) + 1))
-    return " ".join([*parts[:at], f"It is often compared with {card}.", *parts[at:]]).strip()
+    """The body with one sentence naming the card put between two of its sentences. Training never uses
+    this sentence (augment.MENTION_SENTENCES are others), so the probe measures a mention it never saw."""
+    return insert_sentence(body, f"It is often compared with {card}.", rng)
 
 
 def pass_rate(probe: Probe, probed: pd.DataFrame, vital: np.ndarray, predicted: np.ndarray, original_vital: np.ndarray) -> float:
@@ -141,3 +141,10 @@ def pass_rate(probe: Probe, probed: pd.DataFrame, vital: np.ndarray, predicted: 
     if probe.expect == "mention":
         return float((np.asarray(predicted) == "mention").mean())
     return float((np.asarray(vital, bool) == (probe.expect == "about")).mean())
+
+
+def probe_warnings(metrics: dict, who: str) -> list[str]:
+    """One line per probe whose pass rate in `metrics` (`probe_<name>` keys) is under its bar."""
+    return [f"WARNING: {who}: probe {p.name} passes {100 * metrics[f'probe_{p.name}']:.1f}%, under its bar of "
+            f"{100 * p.bar:.0f}% (docs/probes.md)" for p in PROBES
+            if f"probe_{p.name}" in metrics and metrics[f"probe_{p.name}"] < p.bar]

@@ -6,7 +6,9 @@ import base64
 import html
 import io
 import json
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from tabulate import tabulate
 from aboutness.baselines import BASELINES
 from aboutness.eval_sets import SPEED_KEY
 from aboutness.metrics import as_vital, card_confusions, confusion_metrics, paired_bootstrap
+from aboutness.probes import PROBES, probe_warnings
 from aboutness.rule_check import beaten_by_rules, set_key, set_names
 from aboutness.schema import InputError
 
@@ -81,8 +84,16 @@ def load_experiments(exp_json: str | list) -> list[dict]:
     return rows
 
 
+def dvc_command() -> str:
+    """`dvc` on PATH, else the one installed beside this Python (a venv's bin, not activated)."""
+    found = shutil.which("dvc") or shutil.which("dvc", path=str(Path(sys.executable).parent))
+    if not found:
+        raise InputError("`dvc` is neither on PATH nor beside this Python; install it (pip install dvc, or `make`)")
+    return found
+
+
 def exp_show_json(cwd: str | Path = ".") -> str:
-    proc = subprocess.run(["dvc", "exp", "show", "--json"], cwd=cwd, capture_output=True, text=True)
+    proc = subprocess.run([dvc_command(), "exp", "show", "--json"], cwd=cwd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise InputError(f"dvc exp show --json failed: {proc.stderr.strip()}")
     return proc.stdout
@@ -212,7 +223,41 @@ def tables(rows: list[dict], sort: str | None = None) -> dict[str, tuple[list[st
         "Vital distillation (test)": (["model", "accuracy", "precision", "recall", "f1"], vital),
         "Accuracy per group (teacher, test)": (["model"] + [label for _, label in GROUPS], groups),
         "Vital F1 on every eval set": eval_set_table(teachers, rows, t_diff, s_diff, base_rows),
+        **{f"Vital decision on {name}": one_set_table(name, teachers, rows, s_diff, base_rows)
+           for name in set_names(rows[0]["teacher"]) if name != "test"},
+        "Probes, built from test (pass rate; n/a: the probe changes nothing the model reads)":
+            probe_table(teachers, rows, s_diff),
     }
+
+
+def _models(teachers: list, rows: list[dict], s_diff: list[str]) -> list[tuple[str, dict]]:
+    """(row name, metrics) of every teacher config, then every student, as the tables list them."""
+    models = [(f"teacher: {name}", r["teacher"]) for name, r in teachers]
+    return models + [(f"{student_name(r, s_diff)} [{r['name']}]", r["student"]) for r in rows if r.get("student")]
+
+
+def one_set_table(set_name: str, teachers: list, rows: list[dict], s_diff: list[str],
+                  base_rows: dict[str, dict]) -> tuple[list[str], list[list[str]]]:
+    """The vital decision of every model and rule on one eval set, as the test table gives it."""
+    keys = [f"{set_name}_{k}" for k in ("vital_accuracy", "vital_precision", "vital_recall", "vital_f1", "macro_f1")]
+    body = [[name] + [cell(m, k) for k in keys] for name, m in _models(teachers, rows, s_diff)]
+    body += [[f"baseline: {n}"] + [cell(m, k) for k in keys] for n, m in base_rows.items()]
+    return ["model", "accuracy", "precision", "recall", "vital f1", "macro_f1"], body
+
+
+def probe_cell(m: dict, name: str, bar: float) -> str:
+    """The pass rate, ⚠ under the bar; "n/a" where the model was probed but the probe does not apply to it,
+    and blank where the model was never probed (metrics of a run before the probes)."""
+    key = f"probe_{name}"
+    if key not in m:
+        return "n/a" if any(k.startswith("probe_") for k in m) else ""
+    return cell(m, key) + (" ⚠" if m[key] < bar else "")
+
+
+def probe_table(teachers: list, rows: list[dict], s_diff: list[str]) -> tuple[list[str], list[list[str]]]:
+    """Pass rate of every model on each probe (docs/probes.md); ⚠ marks one under its bar."""
+    body = [[name] + [probe_cell(m, p.name, p.bar) for p in PROBES] for name, m in _models(teachers, rows, s_diff)]
+    return ["model"] + [f"{p.name} (≥{100 * p.bar:.0f})" for p in PROBES], body
 
 
 def eval_set_table(teachers: list, rows: list[dict], t_diff: list[str], s_diff: list[str],
@@ -220,10 +265,8 @@ def eval_set_table(teachers: list, rows: list[dict], t_diff: list[str], s_diff: 
     """Vital F1 of every model on test and each eval set; a cell that a rule beats beyond both intervals
     says which rule (rule_check), so an out-of-domain failure shows beside the test figure."""
     sets = set_names(rows[0]["teacher"]) if rows else []
-    models = [(f"teacher: {name}", r["teacher"]) for name, r in teachers]
-    models += [(f"{student_name(r, s_diff)} [{r['name']}]", r["student"]) for r in rows if r.get("student")]
     body = []
-    for name, m in models:
+    for name, m in _models(teachers, rows, s_diff):
         beaten = {b.set_name: b.rule for b in beaten_by_rules(m, base_rows)}
         body.append([name] + [cell(m, set_key(s)) + (f" ⚠ beaten by {beaten[s]}" if s in beaten else "") for s in sets])
     body += [[f"baseline: {n}"] + [cell(m, set_key(s)) for s in sets] for n, m in base_rows.items()]
@@ -231,13 +274,14 @@ def eval_set_table(teachers: list, rows: list[dict], t_diff: list[str], s_diff: 
 
 
 def rule_warnings(rows: list[dict]) -> list[str]:
-    """One line per (experiment, model, set) that a rule beats beyond both intervals: `aboutness report`
-    prints them on stderr."""
+    """One line per (experiment, model, set) that a rule beats beyond both intervals, and per probe under
+    its bar: `aboutness report` prints them on stderr."""
     lines = []
     for r in seed_groups(rows):
         base = {name: flatten_baseline(r.get("baselines") or {}, name) for name in BASELINES}
         for model in ("teacher", "student"):
             lines += [b.line(f"{model} of {r['name']}") for b in beaten_by_rules(r.get(model) or {}, base)]
+            lines += probe_warnings(r.get(model) or {}, f"{model} of {r['name']}")
     return lines
 
 

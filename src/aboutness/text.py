@@ -6,13 +6,29 @@ so they cannot drift apart.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 CARD_FIELD_NAMES = ("title", "subtitle", "main_type", "definition")
 DOC_FIELD_NAMES = ("title", "url", "body")
 SEP = " | "
+SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")  # a sentence end: punctuation, space, a capital
+
+
+def first_sentence(body: str) -> str:
+    """The body's first sentence ("" for an empty body)."""
+    return SENTENCE.split(body.strip(), maxsplit=1)[0] if body.strip() else ""
+
+
+def insert_sentence(body: str, sentence: str, rng: np.random.Generator) -> str:
+    """The body with `sentence` put between two of its sentences (or before the first, or after the last),
+    the place drawn from `rng`."""
+    parts = SENTENCE.split(body.strip()) if body.strip() else []
+    at = int(rng.integers(0, len(parts) + 1))
+    return " ".join([*parts[:at], sentence, *parts[at:]]).strip()
 
 
 def _check(fields: Sequence[str], allowed: tuple[str, ...], what: str) -> None:

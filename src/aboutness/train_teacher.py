@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from transformers import set_seed
 
+from aboutness.augment import teacher_views
 from aboutness.data import PairDataset, encode
 from aboutness.heads import class_scores
 from aboutness.metrics import bagged_vital_threshold, vital_f1
@@ -59,23 +60,6 @@ def row_weights(train: pd.DataFrame, class_weight: str | None) -> np.ndarray:
     return w * train["label"].map(len(train) / (len(counts) * counts)).to_numpy(np.float64)
 
 
-def drop_card_fields(train: pd.DataFrame, fields: list[str], share: float, seed: int) -> pd.DataFrame:
-    """Blank each card field but the title in `share` of the training rows, drawn independently per field.
-
-    Production cards and many user cards lack a subtitle or a definition. A teacher that only ever saw
-    full cards reads a missing definition as evidence against "about" (issue 12), so it learns from
-    cards with holes too. Evaluation and scoring keep the cards as they are."""
-    if not share:
-        return train
-    rng = np.random.default_rng([seed, 13])
-    out = train.copy()
-    for field in fields:
-        col = f"card_{field}"
-        if field != "title" and col in out:
-            out[col] = out[col].where(rng.random(len(out)) >= share, "")
-    return out
-
-
 def fit_thresholds(score: np.ndarray, gold: np.ndarray) -> list[float]:
     """Two cut points (not_about < lo <= mention < hi <= about) with the best accuracy on valid."""
     cands = np.unique(np.quantile(score, np.linspace(0, 1, 101)))
@@ -101,9 +85,9 @@ def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
         truncate_layers(model, cfg["layers"], param="teacher.layers")
     if cfg["head"] == "msetarget":
         model.config.problem_type = "regression"
-    fit = drop_card_fields(train, text_cfg["card_fields"], cfg["card_dropout"], seed)
-    train_ds = PairDataset(encode(tokenizer, fit, text_cfg), targets(train["label"], cfg),
-                           row_weights(train, cfg.get("class_weight")))
+    fit = teacher_views(train, cfg, text_cfg["card_fields"], params["model"]["card_fields"], seed)
+    train_ds = PairDataset(encode(tokenizer, fit, text_cfg), targets(fit["label"], cfg),  # a view may relabel a row
+                           row_weights(fit, cfg.get("class_weight")))
     valid_ds = PairDataset(encode(tokenizer, valid, text_cfg), targets(valid["label"], cfg))
     one = cfg["head"] == "onetarget"
     args = training_args(ckpt, cfg, seed, len(train), "macro_f1" if one else "loss", greater_is_better=one)

@@ -1,0 +1,82 @@
+"""The teacher's training views (aboutness.augment): each changes only what it says, in the share it is
+given, and never a label."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from aboutness.augment import MENTION_SENTENCES, drop_bodies, drop_card_fields, insert_mentions, production_cards, teacher_views
+
+CARD = ("title", "subtitle", "main_type", "definition")
+
+
+def pairs(n: int = 3000) -> pd.DataFrame:
+    labels = np.array(["about", "mention", "not_about"])[np.arange(n) % 3]
+    return pd.DataFrame({"card_id": [f"c{i}" for i in range(n)], **{f"card_{f}": [f"{f} {i}" for i in range(n)] for f in CARD},
+                         "doc_url": [f"https://a.example/{i}" for i in range(n)], "doc_title": [f"Page {i}" for i in range(n)],
+                         "doc_body": [f"First sentence {i}. Second one names Card {i}. Third." for i in range(n)],
+                         "label": labels, "weight": 1.0})
+
+
+def test_card_dropout_blanks_only_optional_fields_in_the_given_share():
+
+    df = pd.DataFrame({f"card_{f}": [f"{f}{i}" for i in range(4000)] for f in ("title", "subtitle", "main_type", "definition")})
+    out = drop_card_fields(df, ["title", "subtitle", "main_type", "definition"], 0.2, seed=1)
+    assert (out["card_title"] == df["card_title"]).all()
+    for f in ("subtitle", "main_type", "definition"):
+        assert (out[f"card_{f}"].eq("").mean()) == pytest.approx(0.2, abs=0.02)
+    # independent per field: both blank in about 0.2 * 0.2 of the rows
+    assert (out["card_subtitle"].eq("") & out["card_definition"].eq("")).mean() == pytest.approx(0.04, abs=0.01)
+    assert drop_card_fields(df, ["title", "definition"], 0.0, seed=1) is df
+    assert out.equals(drop_card_fields(df, ["title", "subtitle", "main_type", "definition"], 0.2, seed=1))
+
+
+def test_production_cards_blank_every_field_outside_the_kept_ones_together():
+    df = pairs()
+    out = production_cards(df, ["title", "main_type"], 0.3, seed=2)
+    blank = out["card_definition"].eq("")
+    assert blank.mean() == pytest.approx(0.3, abs=0.03)
+    assert out["card_subtitle"].eq("").equals(blank)  # together: the card production has, not holes at random
+    assert out["card_title"].equals(df["card_title"]) and out["card_main_type"].equals(df["card_main_type"])
+    assert out["card_id"].equals(df["card_id"]) and out["label"].equals(df["label"])
+    assert production_cards(df, ["title"], 0.0, seed=2) is df
+
+
+def test_body_dropout_empties_or_cuts_about_and_not_about_bodies_and_keeps_mentions():
+    df = pairs()
+    out = drop_bodies(df, 0.4, seed=3)
+    changed = out["doc_body"].ne(df["doc_body"])
+    assert not changed[df["label"] == "mention"].any()  # the cut could remove the mention itself
+    assert changed[df["label"] != "mention"].mean() == pytest.approx(0.4, abs=0.04)
+    empty, cut = out["doc_body"].eq("") & changed, out["doc_body"].str.startswith("First sentence") & changed
+    assert (empty | cut).equals(changed) and empty.sum() == pytest.approx(cut.sum(), rel=0.2)
+    assert (out.loc[cut, "doc_body"] == df.loc[cut, "doc_body"].str.split(" Second").str[0]).all()
+    assert out.drop(columns="doc_body").equals(df.drop(columns="doc_body"))
+    assert out.equals(drop_bodies(df, 0.4, seed=3)) and not out.equals(drop_bodies(df, 0.4, seed=4))
+
+
+def test_teacher_views_restyle_titles_and_urls_and_change_nothing_with_zero_shares():
+    df = pairs()
+    cfg = {"card_dropout": 0.0, "prod_card_share": 0.0, "body_dropout": 0.0, "mention_share": 0.0, "restyle_share": 0.0}
+    assert teacher_views(df, cfg, list(CARD), ["title", "main_type"], seed=1).equals(df)
+    out = teacher_views(df, cfg | {"restyle_share": 0.5}, list(CARD), ["title", "main_type"], seed=1)
+    restyled = out["doc_title"].ne(df["doc_title"])
+    assert restyled.mean() == pytest.approx(0.5, abs=0.05)
+    # the title keeps its text inside the new site's dress (any case), and the url moves with it
+    assert all(t.casefold() in r.casefold() for t, r in zip(df.loc[restyled, "doc_title"], out.loc[restyled, "doc_title"]))
+    assert out.loc[restyled, "doc_url"].ne(df.loc[restyled, "doc_url"]).all()
+    assert out.drop(columns=["doc_title", "doc_url"]).equals(df.drop(columns=["doc_title", "doc_url"]))
+
+
+def test_inserted_mentions_name_the_card_in_not_about_bodies_and_relabel_them():
+    df = pairs()
+    out = insert_mentions(df, 0.3, seed=5)
+    changed = out["doc_body"].ne(df["doc_body"])
+    assert changed.equals(out["label"].ne(df["label"]))  # every changed body, and only those, is relabelled
+    assert (df.loc[changed, "label"] == "not_about").all() and (out.loc[changed, "label"] == "mention").all()
+    assert changed[df["label"] == "not_about"].mean() == pytest.approx(0.3, abs=0.04)
+    for before, after, card in zip(df.loc[changed, "doc_body"], out.loc[changed, "doc_body"], df.loc[changed, "card_title"]):
+        added = [s for s in MENTION_SENTENCES if s.format(card=card) in after]
+        assert len(added) == 1 and after.replace(added[0].format(card=card), "").split() == before.split()
+    assert "compared with" not in " ".join(MENTION_SENTENCES)  # the probe's own sentence stays unseen
+    assert insert_mentions(df, 0.0, seed=5) is df
