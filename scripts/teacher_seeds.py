@@ -24,7 +24,7 @@ from aboutness.eval_sets import POOLS, eval_sets
 from aboutness.evaluate import evaluate_model
 from aboutness.heads import score_frame
 from aboutness.metrics import vital_f1
-from aboutness.models import load_saved, load_tokenizer
+from aboutness.models import best_device, load_saved, load_tokenizer
 from aboutness.probe_scores import probe_metrics
 from aboutness.scoring import predict_logits
 from aboutness.train_teacher import train_teacher
@@ -33,7 +33,7 @@ from aboutness.train_teacher import train_teacher
 def on_valid(path: Path, params: dict) -> dict:
     """Valid macro-F1 and vital F1, and the probes built from valid (the model's decisions on valid as the originals)."""
     model, meta = load_saved(path)
-    tok = load_tokenizer(path)
+    model, tok = model.to(best_device()), load_tokenizer(path)
     valid, cfg = pd.read_parquet(POOLS / "valid.parquet"), params["eval"]
     scored = score_frame(predict_logits(model, tok, valid, meta["text"], cfg["batch_size"]), meta)
     gold = valid["label"].to_numpy()

@@ -11,11 +11,15 @@ CARD = ("title", "subtitle", "main_type", "definition")
 
 
 def pairs(n: int = 3000) -> pd.DataFrame:
+    """Labels in turn; half the doc titles name the card; a shuffled index, so that position and label agree
+    only where the code keeps them together."""
     labels = np.array(["about", "mention", "not_about"])[np.arange(n) % 3]
-    return pd.DataFrame({"card_id": [f"c{i}" for i in range(n)], **{f"card_{f}": [f"{f} {i}" for i in range(n)] for f in CARD},
-                         "doc_url": [f"https://a.example/{i}" for i in range(n)], "doc_title": [f"Page {i}" for i in range(n)],
-                         "doc_body": [f"First sentence {i}. Second one names Card {i}. Third." for i in range(n)],
-                         "label": labels, "weight": 1.0})
+    titles = [f"title {i} | Site" if i % 2 else f"Page {i}" for i in range(n)]
+    df = pd.DataFrame({"card_id": [f"c{i}" for i in range(n)], **{f"card_{f}": [f"{f} {i}" for i in range(n)] for f in CARD},
+                       "doc_url": [f"https://a.example/{i}" for i in range(n)], "doc_title": titles,
+                       "doc_body": [f"First sentence {i}. Second one names Card {i}. Third." for i in range(n)],
+                       "label": labels, "weight": 1.0})
+    return df.set_index(np.random.default_rng(0).permutation(n) * 7)
 
 
 def test_card_dropout_blanks_only_optional_fields_in_the_given_share():
@@ -49,8 +53,12 @@ def test_body_dropout_empties_or_cuts_about_and_not_about_bodies_and_keeps_menti
     assert not changed[df["label"] == "mention"].any()  # the cut could remove the mention itself
     assert changed[df["label"] != "mention"].mean() == pytest.approx(0.4, abs=0.04)
     empty, cut = out["doc_body"].eq("") & changed, out["doc_body"].str.startswith("First sentence") & changed
-    assert (empty | cut).equals(changed) and empty.sum() == pytest.approx(cut.sum(), rel=0.2)
+    assert (empty | cut).equals(changed) and empty.sum() > 0.3 * cut.sum()
     assert (out.loc[cut, "doc_body"] == df.loc[cut, "doc_body"].str.split(" Second").str[0]).all()
+    # an about page whose title does not name the card would be about nothing with no body: only cut
+    unnamed_about = (df["label"] == "about") & ~df["doc_title"].str.contains("title ")
+    assert not empty[unnamed_about].any() and cut[unnamed_about].any()
+    assert empty[df["label"] == "not_about"].mean() == pytest.approx(0.2, abs=0.04)
     assert out.drop(columns="doc_body").equals(df.drop(columns="doc_body"))
     assert out.equals(drop_bodies(df, 0.4, seed=3)) and not out.equals(drop_bodies(df, 0.4, seed=4))
 
@@ -75,8 +83,25 @@ def test_inserted_mentions_name_the_card_in_not_about_bodies_and_relabel_them():
     assert changed.equals(out["label"].ne(df["label"]))  # every changed body, and only those, is relabelled
     assert (df.loc[changed, "label"] == "not_about").all() and (out.loc[changed, "label"] == "mention").all()
     assert changed[df["label"] == "not_about"].mean() == pytest.approx(0.3, abs=0.04)
+    homonym = df.copy()
+    homonym["doc_body"] = homonym["doc_body"] + " " + homonym["card_title"] + " again."  # the body names the card
+    assert insert_mentions(homonym, 0.3, seed=5).equals(homonym)  # such a page keeps its label
     for before, after, card in zip(df.loc[changed, "doc_body"], out.loc[changed, "doc_body"], df.loc[changed, "card_title"]):
         added = [s for s in MENTION_SENTENCES if s.format(card=card) in after]
         assert len(added) == 1 and after.replace(added[0].format(card=card), "").split() == before.split()
     assert "compared with" not in " ".join(MENTION_SENTENCES)  # the probe's own sentence stays unseen
     assert insert_mentions(df, 0.0, seed=5) is df
+
+
+def test_the_teacher_learns_the_labels_of_the_viewed_rows(tiny_bert):
+    from aboutness.models import load_tokenizer
+    from aboutness.params import load_params
+    from aboutness.train_teacher import training_set
+
+    params = load_params()
+    params["teacher"] |= {"mention_share": 1.0, "class_weight": None}
+    df = pairs(300)
+    ds = training_set(load_tokenizer(tiny_bert), df, params, seed=1)
+    learnt = np.asarray(ds.targets).argmax(1)
+    # every not-about row became a mention: no not-about target is left
+    assert (learnt == 1).sum() == 200 and (learnt == 2).sum() == 0 and len(ds) == 300

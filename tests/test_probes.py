@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from aboutness import demo, probes
-from aboutness.text import SENTENCE
+from aboutness.text import SENTENCE, title_names_card
 
 TEACHER = {"card_fields": ["title", "subtitle", "main_type", "definition"], "doc_fields": ["title", "url", "body"]}
 STUDENT = {"card_fields": ["title", "main_type"], "doc_fields": ["title", "url"]}
@@ -36,6 +36,7 @@ def test_inv_site_and_case_rewrite_the_title_and_url_only(pairs):
 def test_body_probes_keep_about_pages_about(pairs):
     only = probes.build("dir_title_only", pairs, seed=1)
     assert (only["label"] == "about").all() and (only["doc_body"] == "").all() and (only["expect"] == "about").all()
+    assert title_names_card(only).all()  # with no body, only a title that names the card makes a page about it
     short = probes.build("dir_short_body", pairs, seed=1)
     orig = pairs.loc[short["orig"], "doc_body"].to_numpy()
     assert (short["label"] == "about").all() and all(o.startswith(s) for s, o in zip(short["doc_body"], orig))

@@ -301,7 +301,7 @@ def test_report_has_a_probe_table_and_a_table_per_eval_set():
     teacher = {"probe_inv_site": 0.99, "probe_inv_case": 1.0, "probe_dir_title_only": 0.855, "probe_dir_short_body": 0.98,
                "probe_dir_swap": 0.99, "probe_dir_mention_insert": 0.76, "probe_inv_prod_card": 0.97}
     rows[0]["teacher"] |= teacher
-    rows[0]["student"] |= {"probe_inv_site": 0.975, "probe_inv_case": 1.0, "probe_dir_title_only": 0.97, "probe_dir_swap": 0.88,
+    rows[0]["student"] |= {"probe_inv_site": 0.975, "probe_inv_case": 0.93, "probe_dir_title_only": 0.97, "probe_dir_swap": 0.88,
                            "probe_inv_prod_card": 0.96}
     md = render_markdown(rows)
     probes = md.split("### Probes")[1].split("###")[0].split("\n\n")[1]
@@ -315,14 +315,18 @@ def test_report_has_a_probe_table_and_a_table_per_eval_set():
     assert probed_teacher == [(99.0, False), (100.0, False), (85.5, True), (98.0, False), (99.0, False), (76.0, True),
                               (97.0, False)]
     [student] = [v for k, v in lines.items() if k.endswith("[workspace]")]
-    assert student == [(97.5, False), (100.0, False), (97.0, False), "n/a", (88.0, True), "n/a", (96.0, False)]
+    # the student's bars: site and case 95, title-only 90; none for swap or production cards
+    assert student == [(97.5, False), (93.0, True), (97.0, False), "n/a", (88.0, False), "n/a", (96.0, False)]
     [never] = [v for k, v in lines.items() if k.endswith("[master]")]
     assert never == [""] * 7  # metrics from before the probes: not measured, not "n/a"
     warnings = [w for w in rule_warnings(rows) if "probe" in w]
     assert len(warnings) == 3 and any("teacher of workspace: probe dir_title_only passes 85.5%, under its bar of 90%" in w
                                       for w in warnings)
+    assert any("student of workspace: probe inv_case passes 93.0%, under its bar of 95%" in w for w in warnings)
     prod = md.split("### Vital decision on prod_cards")[1].split("###")[0]
     assert f"{100 * rows[0]['teacher']['prod_cards_vital_f1']:.1f}" in prod and "baseline: tfidf_logreg" in prod
+    page = render_html(rows, [])
+    assert "<h2>Probes, built from test" in page and "<h2>Vital decision on prod_cards</h2>" in page and "85.5 ⚠" in page
 
 
 def test_report_finds_the_dvc_beside_its_python_when_path_lacks_it(monkeypatch, tmp_path):

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from aboutness.restyle import restyle_rows
-from aboutness.text import first_sentence, insert_sentence
+from aboutness.text import first_sentence, insert_sentence, title_names_card
 
 
 def drop_card_fields(train: pd.DataFrame, fields: list[str], share: float, seed: int) -> pd.DataFrame:
@@ -49,12 +49,15 @@ def production_cards(train: pd.DataFrame, keep: list[str], share: float, seed: i
 def drop_bodies(train: pd.DataFrame, share: float, seed: int) -> pd.DataFrame:
     """In `share` of the about and not-about rows, the body emptied (half of them) or cut to its first
     sentence (the other half). A page titled with the entity's name stays about it with no body, and a
-    page about something else stays so. Mentions keep their body: the sentence that names the card may
-    be the part cut away, and then the page would be not about."""
+    page about something else stays so; an about page whose title does not name the card (a product
+    page titled by brand and model) is only cut, never emptied. Mentions keep their body: the sentence
+    that names the card may be the part cut away, and then the page would be not about."""
     if not share:
         return train
     rng = np.random.default_rng([seed, 15])
     draw, cut = rng.random(len(train)), rng.random(len(train)) < 0.5
+    about = (train["label"] == "about").to_numpy()
+    cut |= about & ~title_names_card(train)
     picked = (draw < share) & (train["label"] != "mention").to_numpy()
     out = train.copy()
     bodies = out["doc_body"].fillna("").astype(str).to_numpy(dtype=object)
@@ -77,12 +80,15 @@ MENTION_SENTENCES = (
 
 
 def insert_mentions(train: pd.DataFrame, share: float, seed: int) -> pd.DataFrame:
-    """In `share` of the not-about rows, one sentence that names the card put into the body, and the label
-    made `mention`: a page about something else that names the entity is a mention of it (docs/data.md)."""
+    """In `share` of the not-about rows whose body does not name the card, one sentence that names it put
+    into the body, and the label made `mention`: a page about something else that names the entity is a
+    mention of it (docs/data.md)."""
     if not share:
         return train
     rng = np.random.default_rng([seed, 18])
-    picked = np.flatnonzero((rng.random(len(train)) < share) & (train["label"] == "not_about").to_numpy())
+    # a not-about page that already names the card (a homonym, a longer name) keeps its label as it is
+    named = np.array([c.casefold() in str(b).casefold() for c, b in zip(train["card_title"], train["doc_body"])], dtype=bool)
+    picked = np.flatnonzero((rng.random(len(train)) < share) & (train["label"] == "not_about").to_numpy() & ~named)
     out = train.copy()
     bodies = out["doc_body"].fillna("").astype(str).to_numpy(dtype=object)
     for i in picked:

@@ -66,7 +66,7 @@ def main(model: str = "") -> None:
         write_parquet(df, PRED_DIR / model / f"{set_name}.parquet")
     write_plot_data(model, preds["test"])
     beaten = beaten_by_rules(metrics, json.loads(BASELINES.read_text(encoding="utf-8")))
-    for line in [b.line(model) for b in beaten] + probe_warnings(metrics, model):
+    for line in [b.line(model) for b in beaten] + probe_warnings(metrics, model, model):
         print(line, file=sys.stderr)
     metrics["sets_beaten_by_a_rule"] = len(beaten)  # 0 where the model wins or ties every set; the report names them
     write_json(Path(f"metrics/{model}.json"), metrics)

@@ -20,6 +20,9 @@ def probe_metrics(model, tokenizer, meta: dict, pairs: pd.DataFrame, original_vi
         if not applies(probe, meta["text"], three_class=meta["head"] != "vital"):
             continue
         probed = build(probe.name, pairs, seed, n)
+        if probed.empty:  # no pair to start from (a split with no about page): no rate, rather than NaN
+            print(f"probes: {probe.name} has no pair to start from in these {len(pairs)} pairs")
+            continue
         scored = score_frame(predict_logits(model, tokenizer, probed, meta["text"], batch_size=batch_size), meta)
         out[prefix + probe.name] = round(pass_rate(probe, probed, scored["vital"].to_numpy(),
                                                    scored["predicted"].to_numpy(), original_vital), 4)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from aboutness.text import first_sentence, insert_sentence
+from aboutness.text import first_sentence, insert_sentence, title_names_card
 
 # Sites and title dress no training page uses (the demo's web.py and the student's restyle grammars use others)
 SITES = ("Glossarium", "Lexiconia", "Termbank", "Wordhoard", "Encyclopedix")
@@ -35,14 +35,15 @@ class Probe:
     name: str                    # the metric is probe_<name>
     expect: str                  # "unchanged" (the original vital decision), "about", "not_about" or "mention"
     changes: tuple[str, ...]     # the text fields the probe changes (card_* and doc_* names without prefix)
-    bar: float                   # the pass rate under which `evaluate` warns (issue 34's goals for the teacher)
+    bar: float                   # the teacher's goal (issue 34): `evaluate` and the report warn under it
+    student_bar: float | None = None  # the student's goal, where it has one
     strips: bool = False         # it only empties the fields it changes
 
 
 PROBES = (
-    Probe("inv_site", "unchanged", ("doc_title", "doc_url"), 0.95),
-    Probe("inv_case", "unchanged", ("doc_title",), 0.95),
-    Probe("dir_title_only", "about", ("doc_body",), 0.90, strips=True),
+    Probe("inv_site", "unchanged", ("doc_title", "doc_url"), 0.95, student_bar=0.95),
+    Probe("inv_case", "unchanged", ("doc_title",), 0.95, student_bar=0.95),
+    Probe("dir_title_only", "about", ("doc_body",), 0.90, student_bar=0.90, strips=True),
     Probe("dir_short_body", "about", ("doc_body",), 0.90),
     Probe("dir_swap", "not_about", ("doc_title", "doc_url", "doc_body"), 0.95),
     Probe("dir_mention_insert", "mention", ("doc_body",), 0.80),
@@ -70,8 +71,8 @@ def build(name: str, pairs: pd.DataFrame, seed: int, n: int = 200) -> pd.DataFra
         pool = np.arange(len(pairs))
     elif name == "dir_mention_insert":
         pool = np.flatnonzero(pairs["label"] == "not_about")
-    elif name == "inv_prod_card":
-        pool = np.flatnonzero(about & _title_names_card(pairs))
+    elif name in ("inv_prod_card", "dir_title_only"):  # with no body (or card) left, the title must name the card
+        pool = np.flatnonzero(about & title_names_card(pairs))
     elif name == "dir_swap":  # a card needs another card of its main type to swap with
         counts = pairs.loc[about, "card_main_type"].value_counts()
         pool = np.flatnonzero(about & pairs["card_main_type"].map(counts).fillna(0).gt(1).to_numpy())
@@ -103,10 +104,6 @@ def build(name: str, pairs: pd.DataFrame, seed: int, n: int = 200) -> pd.DataFra
         out["card_subtitle"], out["card_definition"] = "", ""
     out["expect"] = BY_NAME[name].expect
     return out.reset_index(drop=True)
-
-
-def _title_names_card(pairs: pd.DataFrame) -> np.ndarray:
-    return np.array([c.casefold() in d.casefold() for c, d in zip(pairs["card_title"], pairs["doc_title"])], dtype=bool)
 
 
 def _swap(out: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
@@ -143,8 +140,17 @@ def pass_rate(probe: Probe, probed: pd.DataFrame, vital: np.ndarray, predicted: 
     return float((np.asarray(vital, bool) == (probe.expect == "about")).mean())
 
 
-def probe_warnings(metrics: dict, who: str) -> list[str]:
-    """One line per probe whose pass rate in `metrics` (`probe_<name>` keys) is under its bar."""
-    return [f"WARNING: {who}: probe {p.name} passes {100 * metrics[f'probe_{p.name}']:.1f}%, under its bar of "
-            f"{100 * p.bar:.0f}% (docs/probes.md)" for p in PROBES
-            if f"probe_{p.name}" in metrics and metrics[f"probe_{p.name}"] < p.bar]
+def bar_of(probe: Probe, role: str) -> float | None:
+    """The pass rate `role` ("teacher" or "student") is held to on `probe`; None where it has no goal."""
+    return probe.bar if role == "teacher" else probe.student_bar
+
+
+def probe_warnings(metrics: dict, role: str, who: str) -> list[str]:
+    """One line per probe whose pass rate in `metrics` (`probe_<name>` keys) is under the bar of `role`."""
+    lines = []
+    for p in PROBES:
+        rate, bar = metrics.get(f"probe_{p.name}"), bar_of(p, role)
+        if rate is not None and bar is not None and rate < bar:
+            lines.append(f"WARNING: {who}: probe {p.name} passes {100 * rate:.1f}%, under its bar of {100 * bar:.0f}% "
+                         "(docs/probes.md)")
+    return lines

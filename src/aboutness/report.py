@@ -20,7 +20,7 @@ from tabulate import tabulate
 from aboutness.baselines import BASELINES
 from aboutness.eval_sets import SPEED_KEY
 from aboutness.metrics import as_vital, card_confusions, confusion_metrics, paired_bootstrap
-from aboutness.probes import PROBES, probe_warnings
+from aboutness.probes import PROBES, bar_of, probe_warnings
 from aboutness.rule_check import beaten_by_rules, set_key, set_names
 from aboutness.schema import InputError
 
@@ -225,7 +225,7 @@ def tables(rows: list[dict], sort: str | None = None) -> dict[str, tuple[list[st
         "Vital F1 on every eval set": eval_set_table(teachers, rows, t_diff, s_diff, base_rows),
         **{f"Vital decision on {name}": one_set_table(name, teachers, rows, s_diff, base_rows)
            for name in set_names(rows[0]["teacher"]) if name != "test"},
-        "Probes, built from test (pass rate; n/a: the probe changes nothing the model reads)":
+        "Probes, built from test (pass rate; n/a: the probe does not apply to the model)":
             probe_table(teachers, rows, s_diff),
     }
 
@@ -245,19 +245,23 @@ def one_set_table(set_name: str, teachers: list, rows: list[dict], s_diff: list[
     return ["model", "accuracy", "precision", "recall", "vital f1", "macro_f1"], body
 
 
-def probe_cell(m: dict, name: str, bar: float) -> str:
-    """The pass rate, ⚠ under the bar; "n/a" where the model was probed but the probe does not apply to it,
-    and blank where the model was never probed (metrics of a run before the probes)."""
-    key = f"probe_{name}"
+def probe_cell(m: dict, probe, role: str) -> str:
+    """The pass rate, ⚠ under the bar of `role`; "n/a" where the model was probed but the probe does not
+    apply to it, and blank where the model was never probed (metrics of a run before the probes)."""
+    key = f"probe_{probe.name}"
     if key not in m:
         return "n/a" if any(k.startswith("probe_") for k in m) else ""
-    return cell(m, key) + (" ⚠" if m[key] < bar else "")
+    bar = bar_of(probe, role)
+    return cell(m, key) + (" ⚠" if bar is not None and m[key] < bar else "")
 
 
 def probe_table(teachers: list, rows: list[dict], s_diff: list[str]) -> tuple[list[str], list[list[str]]]:
-    """Pass rate of every model on each probe (docs/probes.md); ⚠ marks one under its bar."""
-    body = [[name] + [probe_cell(m, p.name, p.bar) for p in PROBES] for name, m in _models(teachers, rows, s_diff)]
-    return ["model"] + [f"{p.name} (≥{100 * p.bar:.0f})" for p in PROBES], body
+    """Pass rate of every model on each probe (docs/probes.md); ⚠ marks one under its bar, which the
+    header gives as teacher/student ("–": no goal)."""
+    body = [[name] + [probe_cell(m, p, "teacher" if name.startswith("teacher:") else "student") for p in PROBES]
+            for name, m in _models(teachers, rows, s_diff)]
+    bars = [f"{p.name} (≥{100 * p.bar:.0f}/{'–' if p.student_bar is None else f'{100 * p.student_bar:.0f}'})" for p in PROBES]
+    return ["model", *bars], body
 
 
 def eval_set_table(teachers: list, rows: list[dict], t_diff: list[str], s_diff: list[str],
@@ -281,7 +285,7 @@ def rule_warnings(rows: list[dict]) -> list[str]:
         base = {name: flatten_baseline(r.get("baselines") or {}, name) for name in BASELINES}
         for model in ("teacher", "student"):
             lines += [b.line(f"{model} of {r['name']}") for b in beaten_by_rules(r.get(model) or {}, base)]
-            lines += probe_warnings(r.get(model) or {}, f"{model} of {r['name']}")
+            lines += probe_warnings(r.get(model) or {}, model, f"{model} of {r['name']}")
     return lines
 
 

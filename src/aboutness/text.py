@@ -23,6 +23,11 @@ def first_sentence(body: str) -> str:
     return SENTENCE.split(body.strip(), maxsplit=1)[0] if body.strip() else ""
 
 
+def title_names_card(df: pd.DataFrame) -> np.ndarray:
+    """Per row, whether the doc title holds the card's title (case-insensitive)."""
+    return np.array([str(c).casefold() in str(d).casefold() for c, d in zip(df["card_title"], df["doc_title"])], dtype=bool)
+
+
 def insert_sentence(body: str, sentence: str, rng: np.random.Generator) -> str:
     """The body with `sentence` put between two of its sentences (or before the first, or after the last),
     the place drawn from `rng`."""

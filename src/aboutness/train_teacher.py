@@ -60,6 +60,14 @@ def row_weights(train: pd.DataFrame, class_weight: str | None) -> np.ndarray:
     return w * train["label"].map(len(train) / (len(counts) * counts)).to_numpy(np.float64)
 
 
+def training_set(tokenizer, train: pd.DataFrame, params: dict, seed: int) -> PairDataset:
+    """The training pairs as the teacher learns them: the views params ask for (augment.py), encoded, with
+    targets and weights read from the viewed rows, since a view may relabel a row (an inserted mention)."""
+    cfg, text_cfg = params["teacher"], teacher_text(params)
+    fit = teacher_views(train, cfg, text_cfg["card_fields"], params["model"]["card_fields"], seed)
+    return PairDataset(encode(tokenizer, fit, text_cfg), targets(fit["label"], cfg), row_weights(fit, cfg.get("class_weight")))
+
+
 def fit_thresholds(score: np.ndarray, gold: np.ndarray) -> list[float]:
     """Two cut points (not_about < lo <= mention < hi <= about) with the best accuracy on valid."""
     cands = np.unique(np.quantile(score, np.linspace(0, 1, 101)))
@@ -85,9 +93,7 @@ def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
         truncate_layers(model, cfg["layers"], param="teacher.layers")
     if cfg["head"] == "msetarget":
         model.config.problem_type = "regression"
-    fit = teacher_views(train, cfg, text_cfg["card_fields"], params["model"]["card_fields"], seed)
-    train_ds = PairDataset(encode(tokenizer, fit, text_cfg), targets(fit["label"], cfg),  # a view may relabel a row
-                           row_weights(fit, cfg.get("class_weight")))
+    train_ds = training_set(tokenizer, train, params, seed)
     valid_ds = PairDataset(encode(tokenizer, valid, text_cfg), targets(valid["label"], cfg))
     one = cfg["head"] == "onetarget"
     args = training_args(ckpt, cfg, seed, len(train), "macro_f1" if one else "loss", greater_is_better=one)
