@@ -1,7 +1,7 @@
 """A student seed study without DVC's queue: `distill` and the student's evaluation, run in this process
 for each (param overrides, distill seed), on the workspace's teacher and scored pools. One JSON line a run
-(valid, valid restyled, test, every eval set) goes to the output file; models/student is left as the last
-run's, so re-run `dvc repro` afterwards. Used for docs/student.md's seed tables.
+(valid, valid restyled, test, every eval set, the probes) goes to the output file; models/student is left
+as the last run's, so re-run `dvc repro` afterwards. Used for docs/student.md's seed tables.
 
     python scripts/student_seeds.py out.jsonl --seeds 1 2 3 4 42 --set distill.restyle_share=0.5
 """
@@ -27,7 +27,7 @@ def main() -> None:
         start = time.perf_counter()
         train = distill(params)
         metrics, _ = evaluate_model(MODELS["student"], sets, params["eval"], params["seed"])
-        keep = {k: v for k, v in metrics.items() if "vital_f1" in k or k in ("macro_f1", "accuracy")}
+        keep = {k: v for k, v in metrics.items() if "vital_f1" in k or k.startswith("probe_") or k in ("macro_f1", "accuracy")}
         row = {"set": args.set, "seed": seed, "seconds": round(time.perf_counter() - start, 1),
                "valid_vital_f1": train["valid_vital_f1"], "valid_restyled_vital_f1": train["valid_restyled_vital_f1"], **keep}
         with args.out.open("a", encoding="utf-8") as f:
