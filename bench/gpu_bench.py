@@ -26,9 +26,9 @@ from tabulate import tabulate
 from transformers import BertConfig, BertForSequenceClassification, TrainerCallback, pipeline
 
 from aboutness.data import encode
+from aboutness.inference import ScoringChunks, autocast, predict_logits, scoring_workers
 from aboutness.models import best_device, load_classifier, load_tokenizer
 from aboutness.params import load_params
-from aboutness.scoring import ScoringChunks, autocast, predict_logits, scoring_workers
 from aboutness.text import card_text, doc_text
 
 TEXT = {"card_fields": ["title", "subtitle", "main_type", "definition"], "doc_fields": ["title", "url", "body"], "seq_len": 192}

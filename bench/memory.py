@@ -23,7 +23,7 @@ import json, resource, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from aboutness.predict import predict_file
-from aboutness.scoring import TeacherScorer, score_file
+from aboutness.pool_scoring import TeacherScorer, score_file
 what, model, src, dst = sys.argv[2:6]
 if what == "score":
     score_file(Path(src), Path(dst), TeacherScorer(Path(model), 64), 4096)

@@ -23,8 +23,8 @@ from tabulate import tabulate
 from aboutness.data import encode
 from aboutness.export import OnnxScorer, export_onnx
 from aboutness.heads import class_scores
+from aboutness.inference import predict_logits
 from aboutness.models import head_outputs, load_classifier, load_meta, load_saved, load_tokenizer, save_meta, set_pooling, truncate_layers
-from aboutness.scoring import predict_logits
 
 
 def timed(score, df: pd.DataFrame, latency_pairs: int) -> tuple[float, float, float]:

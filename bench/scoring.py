@@ -24,8 +24,9 @@ from transformers import pipeline
 from aboutness.cli import batch_size_arg
 from aboutness.data import encode
 from aboutness.heads import class_scores
+from aboutness.inference import predict_logits, scoring_batch_size
 from aboutness.models import best_device, head_outputs, load_classifier, load_meta, load_tokenizer
-from aboutness.scoring import predict_logits, scoring_batch_size, teacher_logits
+from aboutness.pool_scoring import teacher_logits
 from aboutness.text import card_text, doc_text
 
 

@@ -15,10 +15,10 @@ from tabulate import tabulate
 from aboutness import probes
 from aboutness.eval_sets import MODELS, POOLS
 from aboutness.heads import score_frame
+from aboutness.inference import predict_logits
 from aboutness.models import load_saved, load_tokenizer
 from aboutness.params import load_params
 from aboutness.probe_scores import probe_metrics
-from aboutness.scoring import predict_logits
 
 
 def main() -> None:

@@ -23,10 +23,10 @@ from sklearn.metrics import f1_score
 from aboutness.eval_sets import POOLS, eval_sets
 from aboutness.evaluate import evaluate_model
 from aboutness.heads import score_frame
+from aboutness.inference import predict_logits
 from aboutness.metrics import vital_f1
 from aboutness.models import best_device, load_saved, load_tokenizer
 from aboutness.probe_scores import probe_metrics
-from aboutness.scoring import predict_logits
 from aboutness.train_teacher import train_teacher
 
 

@@ -83,8 +83,8 @@ def test_evaluate_outputs_recompute_with_sklearn(trained_repo):
 def test_evaluate_writes_the_probes_that_apply_and_they_recompute(trained_repo):
     from aboutness import probes
     from aboutness.heads import score_frame
+    from aboutness.inference import predict_logits
     from aboutness.models import load_saved, load_tokenizer
-    from aboutness.scoring import predict_logits
 
     teacher = json.loads((trained_repo / "metrics/teacher.json").read_text())
     student = json.loads((trained_repo / "metrics/student.json").read_text())

@@ -10,6 +10,7 @@ from safetensors.torch import load_file, save_file
 from aboutness.data import encode
 from aboutness.distill import build_student
 from aboutness.heads import class_scores
+from aboutness.inference import predict_logits, scoring_batch_size
 from aboutness.metrics import bagged_vital_threshold, best_vital_threshold, vital_f1
 from aboutness.models import (
     load_classifier,
@@ -24,7 +25,6 @@ from aboutness.models import (
     truncate_layers,
 )
 from aboutness.schema import InputError
-from aboutness.scoring import predict_logits, scoring_batch_size
 from aboutness.train_teacher import fit_thresholds
 from aboutness.training import LengthGroupedIndices, per_example_loss
 from conftest import save_tiny_bert

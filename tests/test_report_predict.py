@@ -100,8 +100,8 @@ def test_predict_reports_a_malformed_file(tmp_path, capsys):
 @pytest.mark.slow
 def test_onnx_export_matches_pytorch(trained_repo, tmp_path):
     from aboutness.export import OnnxScorer
+    from aboutness.inference import predict_logits
     from aboutness.models import load_saved, load_tokenizer
-    from aboutness.scoring import predict_logits
 
     test = pd.read_parquet(trained_repo / "data/pools/test.parquet").head(50)
     for name in ("teacher", "student"):
@@ -117,7 +117,7 @@ def test_onnx_export_matches_pytorch(trained_repo, tmp_path):
 
 @pytest.mark.slow
 def test_int8_pool_scoring_keeps_rows_and_tracks_fp32(trained_repo, tmp_path):
-    from aboutness.scoring import TeacherScorer, score_file
+    from aboutness.pool_scoring import TeacherScorer, score_file
 
     pool = trained_repo / "data/pools/runtime.parquet"
     out = {}

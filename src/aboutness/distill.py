@@ -13,13 +13,13 @@ from transformers import PreTrainedModel, set_seed
 
 from aboutness.data import PairDataset, encode, scored_dataset
 from aboutness.heads import class_scores
+from aboutness.inference import predict_logits
 from aboutness.metrics import bagged_vital_threshold, vital_f1
 from aboutness.models import load_classifier, load_meta, load_saved, load_tokenizer, save_model_dir, set_pooling, truncate_layers
 from aboutness.params import load_params, section_seed, stage, write_json
 from aboutness.restyle import HELD_OUT, TRAIN, restyle_batch, restyle_rows
 from aboutness.schema import LABEL_ID, LABELS, InputError
 from aboutness.score_pools import TEACHER, scored_path
-from aboutness.scoring import predict_logits
 from aboutness.training import (
     PairTrainer,
     collator,

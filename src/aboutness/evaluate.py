@@ -16,6 +16,7 @@ import pandas as pd
 
 from aboutness.eval_sets import MODELS, PRED_DIR, SPEED_KEY, eval_sets, set_metrics
 from aboutness.heads import score_frame
+from aboutness.inference import predict_logits, scoring_batch_size
 from aboutness.models import best_device, load_saved, load_tokenizer
 from aboutness.params import load_params, stage, write_json, write_parquet
 from aboutness.plots import write_plot_data
@@ -23,7 +24,6 @@ from aboutness.probe_scores import probe_metrics
 from aboutness.probes import probe_warnings
 from aboutness.rule_check import beaten_by_rules
 from aboutness.schema import InputError
-from aboutness.scoring import predict_logits, scoring_batch_size
 
 BASELINES = Path("metrics/baselines.json")  # the `baselines` stage's: which rule a model must beat on each set
 

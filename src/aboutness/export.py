@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import torch
 
+from aboutness.inference import ScoringChunks, scoring_batch_size
 from aboutness.models import META, load_meta, load_saved, load_tokenizer
 from aboutness.schema import InputError
-from aboutness.scoring import ScoringChunks, scoring_batch_size
 
 ONNX_FILE = "model.onnx"
 ALL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -34,6 +34,16 @@ class _Logits(torch.nn.Module):
         return self.model(**dict(zip(self.names, inputs))).logits
 
 
+def onnxruntime(submodule: str = ""):
+    """onnxruntime (or one of its submodules), or a one-line error that names the extra to install."""
+    import importlib
+
+    try:
+        return importlib.import_module("onnxruntime" + (f".{submodule}" if submodule else ""))
+    except ImportError as e:
+        raise InputError(f"ONNX export and scoring need ONNX Runtime: pip install 'aboutness[onnx]' ({e})") from None
+
+
 def export_onnx(model_dir: Path, out_dir: Path, int8: bool = False) -> Path:
     """Write model.onnx (fp32, or int8 dynamic quantisation) plus tokenizer and metadata to out_dir."""
     model, meta = load_saved(model_dir)
@@ -47,14 +57,13 @@ def export_onnx(model_dir: Path, out_dir: Path, int8: bool = False) -> Path:
     torch.onnx.export(_Logits(model, names).eval(), tuple(sample[k] for k in names), str(fp32_path), input_names=list(names),
                       output_names=["logits"], dynamic_axes=axes, opset_version=17, dynamo=False)
     if int8:
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-
+        quantization = onnxruntime("quantization")
         # per-channel scales halved the largest P(about) change against per-tensor scales on a small
         # student, and leaving the embedding lookups in fp32 was faster than quantising them too.
         # reduce_range (7-bit weights): CPUs without VNNI add uint8 x int8 products in pairs into int16,
         # which can saturate; on the default student it took the vital F1 change from -0.71 to +0.07
         # points at the same speed (BENCHMARKS.md)
-        quantize_dynamic(str(fp32_path), str(out_dir / ONNX_FILE), weight_type=QuantType.QInt8, per_channel=True,
+        quantization.quantize_dynamic(str(fp32_path), str(out_dir / ONNX_FILE), weight_type=quantization.QuantType.QInt8, per_channel=True,
                          reduce_range=True, op_types_to_quantize=["MatMul"])
         fp32_path.unlink()
     tok.save_pretrained(out_dir)
@@ -67,8 +76,7 @@ class OnnxScorer:
     """Scores (card, doc) rows with an exported model on ONNX Runtime's CPU provider."""
 
     def __init__(self, onnx_dir: Path, threads: int | None = None):
-        import onnxruntime as ort
-
+        ort = onnxruntime()
         if not (onnx_dir / ONNX_FILE).exists():
             raise InputError(f"{onnx_dir}: no {ONNX_FILE}; run `aboutness export --onnx` first")
         opts = ort.SessionOptions()

@@ -12,9 +12,9 @@ import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from aboutness.heads import score_frame
+from aboutness.inference import predict_logits
 from aboutness.models import best_device, load_saved, load_tokenizer
 from aboutness.schema import REQUIRED, InputError, validate
-from aboutness.scoring import predict_logits
 from aboutness.tables import READERS, iter_table
 
 OUT_COLUMNS = ("p_about", "p_mention", "p_not_about", "predicted", "vital")

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from aboutness.heads import score_frame
+from aboutness.inference import predict_logits
 from aboutness.probes import PROBES, applies, build, pass_rate
-from aboutness.scoring import predict_logits
 
 
 def probe_metrics(model, tokenizer, meta: dict, pairs: pd.DataFrame, original_vital: np.ndarray, seed: int, n: int,

@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from aboutness.params import load_params, stage, write_json
-from aboutness.scoring import TeacherScorer, score_file, score_file_ray
+from aboutness.pool_scoring import TeacherScorer, score_file, score_file_ray
 
 TEACHER = Path("models/teacher")
 POOLS = Path("data/pools")

@@ -11,11 +11,11 @@ from transformers import set_seed
 from aboutness.augment import teacher_views
 from aboutness.data import PairDataset, encode
 from aboutness.heads import class_scores
+from aboutness.inference import predict_logits
 from aboutness.metrics import bagged_vital_threshold, vital_f1
 from aboutness.models import load_classifier, load_tokenizer, save_model_dir, truncate_layers
 from aboutness.params import load_params, section_seed, stage, write_json
 from aboutness.schema import LABEL_ID, LABELS, InputError
-from aboutness.scoring import predict_logits
 from aboutness.training import (
     PairTrainer,
     class_metrics,
