@@ -38,8 +38,8 @@ def ours_or_run_glue(model, tok, df: pd.DataFrame, text_cfg: dict, batch_size: i
     from transformers import TrainingArguments, default_data_collator
 
     from aboutness.data import PairDataset, encode
+    from aboutness.teacher import targets
     from aboutness.text import card_text, doc_text
-    from aboutness.train_teacher import targets
     from aboutness.training import PairTrainer, collator, head_optimizer
 
     if ours:

@@ -22,7 +22,7 @@ CHILD = r"""
 import json, resource, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
-from aboutness.predict import predict_file
+from aboutness.cli.predict import predict_file
 from aboutness.pool_scoring import TeacherScorer, score_file
 what, model, src, dst = sys.argv[2:6]
 if what == "score":

@@ -66,7 +66,7 @@ BUILD = PEAK + r"""
 import json, os, sys, time
 sys.path.insert(0, sys.argv[1])
 os.chdir(sys.argv[2])
-from aboutness.build_pools import main
+from aboutness.stages.build_pools import main
 start = time.perf_counter()
 main()
 print(json.dumps({"seconds": time.perf_counter() - start, **peaks()}))

@@ -13,9 +13,9 @@ import time
 
 from common import params_with, seed_study_args
 
-from aboutness.distill import distill
 from aboutness.eval_sets import MODELS, eval_sets
-from aboutness.evaluate import evaluate_model
+from aboutness.evaluation import evaluate_model
+from aboutness.student import distill
 
 
 def main() -> None:

@@ -96,7 +96,7 @@ def test_inserted_mentions_name_the_card_in_not_about_bodies_and_relabel_them():
 def test_the_teacher_learns_the_labels_of_the_viewed_rows(tiny_bert):
     from aboutness.models import load_tokenizer
     from aboutness.params import load_params
-    from aboutness.train_teacher import training_set
+    from aboutness.teacher import training_set
 
     params = load_params()
     params["teacher"] |= {"mention_share": 1.0, "class_weight": None}

@@ -1,8 +1,8 @@
 import numpy as np
 import pandas as pd
 
-from aboutness.baselines import BASELINES, baseline_predictions, name_in_title, normalise, site_names, strip_sites, title_starts_stripped
 from aboutness.metrics import bootstrap_intervals, classification_metrics
+from aboutness.rules import BASELINES, baseline_predictions, name_in_title, normalise, site_names, strip_sites, title_starts_stripped
 
 
 def frame(pairs):

@@ -1,4 +1,4 @@
-"""Every param is checked in one place (aboutness.config) before a stage does any work (issue 14, point 10)."""
+"""Every param is checked in one place (aboutness.params) before a stage does any work (issue 14, point 10)."""
 
 import copy
 import re
@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aboutness.config import validate_params
-from aboutness.schema import InputError
+from aboutness.errors import InputError
+from aboutness.params import validate_params
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = yaml.safe_load((ROOT / "params.yaml").read_text())
@@ -102,7 +102,7 @@ def test_every_bad_key_is_listed_at_once():
 
 
 def test_a_stage_stops_before_any_work(tmp_path, monkeypatch, capsys):
-    from aboutness import ingest
+    from aboutness.stages import ingest
 
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(with_value("eval.bootstrap", 0)))
     monkeypatch.chdir(tmp_path)

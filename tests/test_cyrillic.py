@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aboutness.build_pools import _words
-from aboutness.schema import canonical_url
+from aboutness.label_rows import canonical_url
+from aboutness.pools import _words
 from conftest import TINY_TRAINING, dvc, make_repo, run
 from families import save_tiny_family
 

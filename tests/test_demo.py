@@ -1,8 +1,8 @@
 import pandas as pd
 
-from aboutness import demo, web
-from aboutness.ingest import write_demo
-from aboutness.schema import canonical_url
+from aboutness.demo import web, write_demo
+from aboutness.demo import wiki as demo
+from aboutness.label_rows import canonical_url
 from aboutness.splits import split_labels
 
 
@@ -123,7 +123,7 @@ def test_demo_draws_each_cards_documents_from_its_own_side_of_the_test_boundary(
 
 
 def test_elements_set_follows_its_rules():
-    from aboutness.elements import build_elements, names_in
+    from aboutness.demo.elements import build_elements, names_in
 
     df = build_elements(seed=1)
     assert df["card_id"].nunique() == 118 and df["card_id"].str.startswith("elem:").all()
@@ -145,8 +145,8 @@ def test_shop_pages_look_like_shops_and_their_style_says_nothing_of_the_label():
     and the title rule ("the card's name stands in the doc title") is far from enough on them (issue 33)."""
     from scipy.stats import chi2_contingency
 
-    from aboutness.baselines import name_in_title
     from aboutness.metrics import vital_f1
+    from aboutness.rules import name_in_title
 
     d = demo.build_demo(seed=4, n_cards=40, ecom_cards=60, junk_share=0.0)
     ecom, kinds = d["ecom"], d["pair_kinds"]

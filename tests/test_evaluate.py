@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score, f1_score, precision_score
 
-from aboutness.baselines import BASELINES
 from aboutness.metrics import bootstrap_intervals, classification_metrics, paired_bootstrap
+from aboutness.rules import BASELINES
 
 
 def fake_predictions(n_cards: int, accuracy: float, seed: int = 0) -> pd.DataFrame:

@@ -11,11 +11,11 @@ import pytest
 import torch
 import yaml
 
-from aboutness import distill, evaluate, score_pools, train_teacher
 from aboutness.cli import main as cli
 from aboutness.export import OnnxScorer
 from aboutness.inference import predict_logits
 from aboutness.models import POOLINGS, load_saved, load_tokenizer, pair_segments
+from aboutness.stages import distill, evaluate, score_pools, train_teacher
 from conftest import TINY_TRAINING, dvc, make_repo, run
 from families import FAMILIES, family_tokenizer, save_tiny_family
 

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 
-@pytest.mark.parametrize("module", ["aboutness.evaluate_baselines", "aboutness.compare", "aboutness.report"])
+@pytest.mark.parametrize("module", ["aboutness.stages.baselines", "aboutness.stages.compare", "aboutness.cli.report"])
 def test_model_free_modules_do_not_load_torch(module):
     code = f"import sys, {module}; print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

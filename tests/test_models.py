@@ -8,7 +8,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from aboutness.data import encode
-from aboutness.distill import build_student
+from aboutness.errors import InputError
 from aboutness.heads import class_scores
 from aboutness.inference import predict_logits, scoring_batch_size
 from aboutness.metrics import bagged_vital_threshold, best_vital_threshold, vital_f1
@@ -24,8 +24,8 @@ from aboutness.models import (
     set_pooling,
     truncate_layers,
 )
-from aboutness.schema import InputError
-from aboutness.train_teacher import fit_thresholds
+from aboutness.student import build_student
+from aboutness.teacher import fit_thresholds
 from aboutness.training import LengthGroupedIndices, per_example_loss
 from conftest import save_tiny_bert
 
@@ -324,7 +324,7 @@ def test_distillation_brings_student_towards_teacher(tiny_bert):
 
 
 def test_balanced_class_weights_give_every_class_the_same_total_weight():
-    from aboutness.train_teacher import row_weights
+    from aboutness.teacher import row_weights
 
     train = pd.DataFrame({"label": ["about"] * 2 + ["mention"] * 3 + ["not_about"] * 7, "weight": [1.0] * 11 + [3.0]})
     w = row_weights(train, "balanced")
@@ -360,7 +360,7 @@ def test_row_weights_reach_the_loss(tiny_bert, tmp_path):
 
 
 def test_collapse_guard_names_both_scores_and_the_param():
-    from aboutness.distill import check_collapse
+    from aboutness.student import check_collapse
 
     check_collapse(0.75, {"valid_vital_f1": 0.9}, 0.8)  # 0.75 >= 0.72: a weaker student, not a collapse
     with pytest.raises(InputError, match=r"valid vital F1 0\.320 is below distill\.min_share 0\.8 x the teacher's 0\.900"):
@@ -376,8 +376,6 @@ def test_run_fingerprint_changes_with_every_input_that_shapes_a_run(tmp_path, mo
     model's weights and the world size were not part of the old fingerprint (issue 14, point 3)."""
     import shutil
 
-    import yaml
-
     from aboutness.training import run_fingerprint
 
     monkeypatch.chdir(tmp_path)
@@ -386,12 +384,11 @@ def test_run_fingerprint_changes_with_every_input_that_shapes_a_run(tmp_path, mo
     (tmp_path / "data.parquet").write_bytes(b"rows")
     base = tmp_path / "base_models/bert"
     shutil.copytree(tiny_bert, base)
-    (tmp_path / "dvc.yaml").write_text(yaml.safe_dump({"stages": {"train_teacher": {
-        "cmd": "x", "deps": ["src/text.py", "data.parquet", "base_models"], "params": ["seed", "teacher"]}}}))
     params = {"seed": 1, "teacher": {"lr": 1e-4}, "model": {"lr": 1e-4}}
 
     def fp(**kw):
-        return run_fingerprint("train_teacher", params, "base_models/bert", **kw)
+        files = (tmp_path / "src/text.py", tmp_path / "data.parquet")
+        return run_fingerprint("train_teacher", params, ("seed", "teacher"), "base_models/bert", files, **kw)
 
     first = fp()
     assert fp() == first

@@ -64,7 +64,7 @@ def test_user_labels_with_too_many_rejects_fail_the_stage(tmp_path, write_labels
     path = make_repo(tmp_path / "r", {**SMALL, "ingest.labels": ["labels/mine.tsv"], "ingest.max_reject_share": 0.1})
     rows = [label_row(f"c{i}", f"https://a.org/{i}") for i in range(6)] + [label_row("x", "not a url")] * 2
     pd.DataFrame(rows).to_csv(path / "labels/mine.tsv", sep="\t", index=False)
-    proc = run(["python", "-m", "aboutness.ingest"], path, check=False)
+    proc = run(["python", "-m", "aboutness.stages.ingest"], path, check=False)
     assert proc.returncode == 1
     assert "2 of 8 rows rejected" in proc.stderr and "Traceback" not in proc.stderr
     q = pd.read_csv(path / "data/quarantine/ingest.tsv", sep="\t")

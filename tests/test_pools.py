@@ -3,16 +3,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from aboutness.build_pools import (
-    check_no_leaks,
-    eval_set,
-    guard_leaks,
-    pool_file_chunks,
-    split_labels,
-    trash_reasons,
-    url_try_pool,
-)
-from aboutness.schema import InputError
+from aboutness.errors import InputError
+from aboutness.pools import check_no_leaks, eval_set, guard_leaks, pool_file_chunks, split_labels, trash_reasons, url_try_pool
 from conftest import ROOT
 
 TRASH = yaml.safe_load((ROOT / "params.yaml").read_text())["pools"]["trash"]
@@ -115,7 +107,7 @@ def full_labels() -> pd.DataFrame:
 def test_build_pools_drops_pool_rows_of_valid_cards(tmp_path):
     """A user pool file holding valid cards: the student picks its checkpoint on valid, so build_pools
     drops those rows (load_pool_files used to ignore its cards argument and keep them)."""
-    from aboutness import build_pools as bp
+    from aboutness import pools as bp
 
     df = full_labels()
     pool = df.drop(columns="label").assign(doc_url=lambda d: d["doc_url"] + "?pool", doc_title="A pool page")
@@ -131,7 +123,7 @@ def test_build_pools_drops_pool_rows_of_valid_cards(tmp_path):
 
 def test_build_pools_fails_when_the_guard_misses_a_leak(tmp_path, monkeypatch):
     """check_no_leaks used to re-run the guard on frames it had cleaned, so it could never fire."""
-    from aboutness import build_pools as bp
+    from aboutness import pools as bp
 
     df = full_labels()
     pool = df.drop(columns="label").assign(doc_url=lambda d: d["doc_url"] + "?pool", doc_title="A pool page")
@@ -153,7 +145,7 @@ def test_streamed_pool_matches_the_whole_frame_rules_and_quarantines_with_file_a
     """A user pool streamed in chunks of 3 rows: repeats are found across chunks, including the repeat
     of a row that was itself trash, as the whole-frame rules find them; rows in = kept + trash + guarded;
     the quarantine names each trash row's file and row."""
-    from aboutness import build_pools as bp
+    from aboutness import pools as bp
 
     df = full_labels()
     train_card = "c1"
@@ -217,8 +209,8 @@ def test_groups_off_for_training_keep_their_test_pairs_and_never_leak(tmp_path, 
     """ecom.enabled true and false on the demo: the same test pairs (so the old and the new model are scored on
     the very same group pairs); with false no group card reaches train, valid or the pools, and no shop page the
     pools; in both, no test card of any group and no test document reaches training or the pools."""
-    from aboutness import build_pools as bp
-    from aboutness import demo
+    from aboutness import pools as bp
+    from aboutness.demo import wiki as demo
 
     base = yaml.safe_load((ROOT / "params.yaml").read_text())
     d = demo.build_demo(seed=3, n_cards=80, ecom_cards=12, junk_share=0.0, fractions=base["pools"]["fractions"])

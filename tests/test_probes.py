@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aboutness import demo, probes
+from aboutness import probes
+from aboutness.demo import wiki as demo
 from aboutness.text import SENTENCE, title_names_card
 
 TEACHER = {"card_fields": ["title", "subtitle", "main_type", "definition"], "doc_fields": ["title", "url", "body"]}

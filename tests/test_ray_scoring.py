@@ -9,9 +9,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from aboutness.columns import POOL_COLUMNS
 from aboutness.models import save_meta
 from aboutness.pool_scoring import TeacherScorer, score_file, score_file_ray
-from aboutness.schema import POOL_COLUMNS
 from conftest import save_tiny_bert
 
 ray = pytest.importorskip("ray", reason="the Ray extra: pip install -e '.[ray]'")

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from aboutness.cli import main as cli
-from aboutness.report import load_experiments, render_html, render_markdown
+from aboutness.cli.report import load_experiments, render_html, render_markdown
 from conftest import ROOT, dvc, run
 
 FIXTURE = ROOT / "tests/fixtures/exp_show.json"
@@ -147,7 +147,7 @@ def _run(name: str, distill_seed, layers: int, vital_f1: float, rev: str) -> dic
 
 
 def test_report_merges_runs_that_differ_only_in_seed():
-    from aboutness.report import seed_groups
+    from aboutness.cli.report import seed_groups
 
     rows = [_run("s42", None, 3, 0.80, "a1"), _run("s43", 43, 3, 0.84, "a2"), _run("s44", 44, 3, 0.82, "a3"),
             _run("l2", None, 2, 0.70, "b1")]
@@ -168,7 +168,7 @@ def test_report_merges_runs_that_differ_only_in_seed():
 def test_report_counts_one_run_shown_under_two_commits_once():
     """The same student run restored under two commits differs only in the measured CPU speed: one seed,
     not two (it used to count twice, n=7 for 5 seeds)."""
-    from aboutness.report import load_experiments
+    from aboutness.cli.report import load_experiments
 
     def entry(rev, seed, speed, f1=0.8):
         metrics = {"metrics/teacher.json": {"data": {"vital_f1": 0.9, "pairs_per_s_cpu": speed}},
@@ -185,7 +185,7 @@ def test_report_counts_one_run_shown_under_two_commits_once():
 
 
 def test_diff_needs_both_card_and_seed_noise_cleared(monkeypatch):
-    from aboutness import report
+    from aboutness.cli import report
 
     rng = np.random.default_rng(0)
     cards = np.repeat([f"c{i}" for i in range(200)], 5)
@@ -216,7 +216,7 @@ def test_diff_needs_both_card_and_seed_noise_cleared(monkeypatch):
 def test_diff_gives_the_paired_difference_per_group(monkeypatch):
     """`--diff old new` on the e-commerce table: the new model gains on DIY only; the DIY row separates, the
     old pool's does not, and each group's B-A is that of its own pairs."""
-    from aboutness import report
+    from aboutness.cli import report
 
     cards = np.repeat([f"c{i}" for i in range(200)], 5)
     gold = np.tile(["about", "mention", "not_about", "not_about", "mention"], 200)
@@ -240,8 +240,8 @@ def test_diff_gives_the_paired_difference_per_group(monkeypatch):
 
 
 def test_predict_refuses_to_overwrite_its_input(tmp_path):
-    from aboutness.predict import predict_file
-    from aboutness.schema import InputError
+    from aboutness.cli.predict import predict_file
+    from aboutness.errors import InputError
 
     inp = tmp_path / "pairs.tsv"
     inp.write_text("card_id\tdoc_url\n1\thttps://example.org/a\n", encoding="utf-8")
@@ -256,7 +256,7 @@ def test_predict_refuses_to_overwrite_its_input(tmp_path):
 
 @pytest.mark.slow
 def test_predict_failing_midway_leaves_no_output(trained_repo, tmp_path, monkeypatch):
-    from aboutness import predict
+    from aboutness.cli import predict
 
     test = pd.read_parquet(trained_repo / "data/pools/test.parquet").drop(columns="label").head(30)
     inp = tmp_path / "pairs.tsv"
@@ -295,7 +295,7 @@ def test_predict_scores_a_pandas_tsv_whose_bodies_hold_tabs_and_line_breaks(trai
 
 
 def test_report_has_a_probe_table_and_a_table_per_eval_set():
-    from aboutness.report import rule_warnings
+    from aboutness.cli.report import rule_warnings
 
     rows = load_experiments(FIXTURE.read_text())
     teacher = {"probe_inv_site": 0.99, "probe_inv_case": 1.0, "probe_dir_title_only": 0.855, "probe_dir_short_body": 0.98,
@@ -332,8 +332,8 @@ def test_report_has_a_probe_table_and_a_table_per_eval_set():
 def test_report_finds_the_dvc_beside_its_python_when_path_lacks_it(monkeypatch, tmp_path):
     import sys
 
-    from aboutness.report import dvc_command
-    from aboutness.schema import InputError
+    from aboutness.cli.report import dvc_command
+    from aboutness.errors import InputError
 
     monkeypatch.setenv("PATH", str(tmp_path))  # a venv's python run without activating the venv
     assert Path(dvc_command()) == Path(sys.executable).parent / "dvc"

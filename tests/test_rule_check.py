@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from aboutness.report import load_experiments, render_markdown, rule_warnings
+from aboutness.cli.report import load_experiments, render_markdown, rule_warnings
 from aboutness.rule_check import beaten_by_rules
 from conftest import ROOT
 

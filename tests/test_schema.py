@@ -3,8 +3,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from aboutness.ingest import check_reject_share, ingest
-from aboutness.schema import InputError, canonical_url, clean_text, load_labels
+from aboutness.errors import InputError
+from aboutness.label_rows import canonical_url, clean_text, load_labels
+from aboutness.labels import check_reject_share, ingest
 from conftest import label_row
 
 
@@ -107,7 +108,7 @@ def test_ingest_counts_every_row_and_fails_on_too_many_rejects(write_labels):
 
 def test_rows_in_is_counted_apart_from_the_parser(write_labels, monkeypatch):
     """rows_in comes from the file's lines, so a parser that drops a row is caught (it used to be kept + quarantined)."""
-    from aboutness import schema
+    from aboutness import label_rows as schema
 
     path = write_labels([label_row(f"c{i}", f"https://a.org/{i}") for i in range(5)])
     real = schema.read_table
@@ -120,7 +121,7 @@ def test_add_ecom_fails_when_its_files_are_mostly_rejected(tmp_path, monkeypatch
     """add_ecom never applied a reject share: an export with every label misspelt was 100% quarantined, stage green."""
     import yaml
 
-    from aboutness import add_ecom
+    from aboutness.stages import add_ecom
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "labels").mkdir()

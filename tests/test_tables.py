@@ -5,8 +5,9 @@ import json
 import pandas as pd
 import pytest
 
-from aboutness.ingest import ingest
-from aboutness.schema import InputError, load_labels
+from aboutness.errors import InputError
+from aboutness.label_rows import load_labels
+from aboutness.labels import ingest
 from aboutness.tables import TableStats, count_records, read_table
 
 HEADER = ["card_id", "card_title", "doc_url", "doc_title", "label"]

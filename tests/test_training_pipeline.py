@@ -109,7 +109,7 @@ def test_distill_fails_on_a_collapsed_student(tmp_path, trained_repo):
     params = yaml.safe_load((repo / "params.yaml").read_text())
     params["distill"]["min_share"] = 0.6  # the default; the tiny pipeline switches the guard off
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    proc = run([sys.executable, "-m", "aboutness.distill"], repo, check=False)
+    proc = run([sys.executable, "-m", "aboutness.stages.distill"], repo, check=False)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "the student collapsed or failed to learn" in proc.stderr and "distill.min_share 0.6" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -122,7 +122,7 @@ def test_train_teacher_resumes_after_sigkill(tmp_path, tiny_bert):
     for stage in ("ingest", "add_ecom", "build_pools"):
         run([sys.executable, "-m", stage_module(stage)], repo)
     env = dict(os.environ, PYTHONPATH=str(repo / "src"))
-    proc = subprocess.Popen([sys.executable, "-m", "aboutness.train_teacher"], cwd=repo, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "aboutness.stages.train_teacher"], cwd=repo, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     ckpt = repo / "models/teacher_ckpt"
     deadline = time.time() + 300
@@ -136,7 +136,7 @@ def test_train_teacher_resumes_after_sigkill(tmp_path, tiny_bert):
     # a checkpoint without trainer_state.json was cut off by the kill and is dropped before resuming
     done = sorted(int(p.name.split("-")[1]) for p in ckpt.glob("checkpoint-*") if (p / "trainer_state.json").exists())
     assert done, "no checkpoint was written before the kill"
-    out = run([sys.executable, "-m", "aboutness.train_teacher"], repo).stdout
+    out = run([sys.executable, "-m", "aboutness.stages.train_teacher"], repo).stdout
     assert "train_teacher: resuming from" in out
     resumed_from = int(out.split("resuming from ")[1].split()[0].rsplit("-", 1)[1])
     assert resumed_from == done[-1]  # the last whole checkpoint, not just any
@@ -153,7 +153,7 @@ def test_train_teacher_runs_under_torchrun_with_two_processes(tmp_path, tiny_ber
     for stage in ("ingest", "add_ecom", "build_pools"):
         run([sys.executable, "-m", stage_module(stage)], repo)
     torchrun = str(Path(sys.executable).parent / "torchrun")
-    proc = run([torchrun, "--nproc_per_node=2", "--master_port=29533", "-m", "aboutness.train_teacher"], repo)
+    proc = run([torchrun, "--nproc_per_node=2", "--master_port=29533", "-m", "aboutness.stages.train_teacher"], repo)
     out = proc.stdout
     assert "rank 0 of 2 trained" in out and "rank 1 of 2 trained" in out
     assert out.count("train_teacher: saved") == 1 and "(rank 0)" in out

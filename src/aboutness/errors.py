@@ -1,4 +1,4 @@
-"""The one exception type for bad input: stages catch it and print one line (params.stage)."""
+"""The one exception type for bad input: stages catch it and print one line (aboutness.runner)."""
 
 
 class InputError(ValueError):

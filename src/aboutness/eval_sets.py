@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from aboutness.errors import InputError
 from aboutness.metrics import bootstrap_intervals, classification_metrics
-from aboutness.schema import InputError
 
 POOLS = Path("data/pools")
 MODELS = {"teacher": Path("models/teacher"), "student": Path("models/student")}

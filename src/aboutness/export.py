@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import torch
 
+from aboutness.errors import InputError
 from aboutness.inference import ScoringChunks, scoring_batch_size
 from aboutness.models import META, load_meta, load_saved, load_tokenizer
-from aboutness.schema import InputError
 
 ONNX_FILE = "model.onnx"
 ALL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import torch
 
+from aboutness.columns import LABELS
+from aboutness.errors import InputError
 from aboutness.models import META
-from aboutness.schema import LABELS, InputError
 
 
 def class_scores(logits: np.ndarray, meta: dict) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,7 @@ from tqdm.auto import tqdm
 from transformers import PreTrainedModel
 
 from aboutness.data import tokenize_pairs
-from aboutness.schema import InputError
+from aboutness.errors import InputError
 from aboutness.text import card_text, doc_text
 
 

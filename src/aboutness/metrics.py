@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_curve, precision_recall_fscore_support
 
-from aboutness.schema import LABELS
+from aboutness.columns import LABELS
 
 
 def vital_f1(gold: pd.Series | np.ndarray, pred: pd.Series | np.ndarray) -> float:

@@ -15,7 +15,8 @@ from torch import nn
 from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel
 from transformers.utils import logging as hf_logging
 
-from aboutness.schema import LABELS, InputError
+from aboutness.columns import LABELS
+from aboutness.errors import InputError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 META = "aboutness.json"

@@ -12,7 +12,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from sklearn.metrics import confusion_matrix, precision_recall_curve  # noqa: E402
 
-from aboutness.schema import LABELS  # noqa: E402
+from aboutness.columns import LABELS
 
 PLOTS = Path("metrics/plots")
 

@@ -14,9 +14,9 @@ import pyarrow.parquet as pq
 import torch
 from tqdm.auto import tqdm
 
+from aboutness.errors import InputError
 from aboutness.inference import predict_logits, scoring_batch_size
 from aboutness.models import best_device, load_meta, load_saved, load_tokenizer
-from aboutness.schema import InputError
 
 
 def teacher_logits(model_dir: Path, batch_size: int | str, int8_on_cpu: bool,
@@ -27,7 +27,7 @@ def teacher_logits(model_dir: Path, batch_size: int | str, int8_on_cpu: bool,
     device = best_device()
     batch_size = scoring_batch_size(batch_size, device, meta["text"]["seq_len"], "distill.score_batch_size")
     if int8_on_cpu and device.type == "cpu":
-        from aboutness.export import OnnxScorer, export_onnx  # onnxruntime only where int8 scoring is asked for
+        from aboutness.export import OnnxScorer, export_onnx
 
         scorer = OnnxScorer(export_onnx(model_dir, workdir / "teacher_int8", int8=True).parent, threads=torch.get_num_threads())
         return (lambda df: scorer.logits(df, batch_size)), "onnxruntime int8"

@@ -17,7 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from aboutness.schema import POOL_COLUMNS, canonical_url
+from aboutness.columns import POOL_COLUMNS
+from aboutness.label_rows import canonical_url
 
 N_BUCKETS = 64  # the top 6 bits of a key pick its bucket
 KEY_ROW = np.dtype([("key", "<u8"), ("row", "<i8")])

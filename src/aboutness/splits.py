@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from aboutness.schema import InputError
+from aboutness.errors import InputError
 
 SPLITS = ("train", "valid", "test")
 

@@ -14,14 +14,13 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-import yaml
 from transformers import DataCollatorWithPadding, Trainer, TrainingArguments
 from transformers.trainer_utils import get_last_checkpoint
 
+from aboutness.columns import LABELS
 from aboutness.heads import class_scores
 from aboutness.metrics import best_vital_threshold, macro_f1, vital_f1
 from aboutness.models import resolve_base
-from aboutness.schema import LABELS
 
 
 def per_example_loss(logits: torch.Tensor, target: torch.Tensor, head: str, loss: str, temperature: float = 1.0) -> torch.Tensor:
@@ -220,25 +219,20 @@ def schedule(cfg: dict) -> dict:
     return {"lr_scheduler_type": "cosine_with_min_lr", "lr_scheduler_kwargs": {"min_lr_rate": end}}
 
 
-def run_fingerprint(stage: str, params: dict, base: str | Path | None = None, files: tuple[Path, ...] = ()) -> str:
-    """Hash of every input that shapes a training run, to tell whether old checkpoints belong to it:
-    the stage's deps as dvc.yaml declares them (file contents; code, data, base_models/), its
-    params, the base model's files by content, `files`, and the world size. A checkpoint of other
-    code, data or settings is never resumed: resumed with no steps left, it would be saved as the
-    new model. Outside a DVC project (dvc.yaml absent) the params and `files` still count."""
+def run_fingerprint(stage: str, params: dict, keys: tuple[str, ...], base: str | Path | None = None,
+                    files: tuple[Path, ...] = ()) -> str:
+    """Hash of every input that shapes a training run, to tell whether old checkpoints belong to it: the
+    stage's name, its params (`keys`, dotted, as its dvc.yaml entry lists them), the base model's files by
+    content, `files` (the stage passes its data), the package's code and the world size. A checkpoint of other
+    code, data or settings is never resumed: resumed with no steps left, it would be saved as the new model."""
     h = hashlib.sha256(f"{stage} world={os.environ.get('WORLD_SIZE', '1')}".encode())
-    paths = [Path(__file__), *files]
-    declared = {}
-    if Path("dvc.yaml").exists():
-        declared = (yaml.safe_load(Path("dvc.yaml").read_text()).get("stages") or {}).get(stage) or {}
-    paths += [Path(d) for d in declared.get("deps", [])]
-    keys = [k for k in declared.get("params", []) if isinstance(k, str)] or sorted(params)
     h.update(json.dumps({k: _param(params, k) for k in keys}, sort_keys=True, default=str).encode())
+    paths = [Path(__file__).parent, *files]  # the whole package: any code change starts afresh
     if base is not None:
         paths.append(resolve_base(base))
     for path in paths:
         for f in sorted(path.rglob("*")) if path.is_dir() else [path]:
-            if f.is_file():
+            if f.is_file() and "__pycache__" not in f.parts:
                 h.update(str(f).encode())
                 with open(f, "rb") as data:
                     h.update(hashlib.file_digest(data, "sha256").digest())

@@ -14,19 +14,10 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 import numpy as np
 import pandas as pd
 
+from aboutness.columns import COLUMNS, LABELS, POOL_COLUMNS, REQUIRED
 from aboutness.errors import InputError
 from aboutness.tables import TableStats, read_table
 
-LABELS = ("about", "mention", "not_about")
-LABEL_ID = {name: i for i, name in enumerate(LABELS)}
-CARD_FIELDS = ("card_title", "card_subtitle", "card_main_type", "card_definition")
-REQUIRED = ("card_id", "card_title", "doc_url", "doc_title")
-OPTIONAL = ("card_subtitle", "card_main_type", "card_definition", "doc_body", "group", "weight")
-COLUMNS = (
-    "card_id", "card_title", "card_subtitle", "card_main_type", "card_definition",
-    "doc_url", "doc_title", "doc_body", "label", "group", "weight",
-)
-POOL_COLUMNS = tuple(c for c in COLUMNS if c != "label")
 # Reasons that mean "bad row" (they count towards max_reject_share); the
 # others record rows folded into a kept row.
 REJECT_REASONS = ("empty_field", "unknown_label", "invalid_url", "bad_weight", "label_tie")

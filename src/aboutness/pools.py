@@ -1,5 +1,5 @@
-"""Stage `build_pools`: train/valid/test splits, the unlabelled distillation
-pools (`runtime`, `url_try`), the trash filter and the leakage guard."""
+"""Train/valid/test splits, the eval sets, the unlabelled distillation pools (`runtime`, `url_try`), the
+trash filter and the leakage guard. The stage `build_pools` runs `build_pools`."""
 
 from __future__ import annotations
 
@@ -14,26 +14,17 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-from aboutness.add_ecom import OUT as LABELS
-from aboutness.ingest import DEMO_DIR
-from aboutness.params import load_params, stage, write_json, write_parquet
+from aboutness.columns import CARD_FIELDS, POOL_COLUMNS
+from aboutness.errors import InputError
+from aboutness.files import write_parquet
+from aboutness.label_rows import bad_weight, canonical_url, clean_text, expand_paths, load_labels
+from aboutness.paths import DEMO_DIR
 from aboutness.pool_stream import QuarantineWriter, stream_pool
-from aboutness.schema import (
-    CARD_FIELDS,
-    POOL_COLUMNS,
-    InputError,
-    bad_weight,
-    canonical_url,
-    clean_text,
-    expand_paths,
-    load_labels,
-)
 from aboutness.splits import SPLITS, split_labels
 from aboutness.tables import count_records, iter_table, read_table
 
 OUT = Path("data/pools")
 QUARANTINE = Path("data/quarantine/pools_trash.tsv")
-METRICS = Path("metrics/pools.json")
 POOLS = ("runtime", "url_try")
 BUILDERS = {"runtime": "retrieve", "url_try": "url_words"}  # the setting that builds a pool from the corpus
 CHUNK_ROWS = 100_000
@@ -302,17 +293,3 @@ def build_pools(labels: pd.DataFrame, params: dict, out: Path = OUT, quarantine:
         "eval_sets": {k: len(v) for k, v in eval_sets.items()},
         "quarantined": sink.rows,
     }
-
-
-@stage
-def main() -> None:
-    params = load_params()
-    metrics = build_pools(pd.read_parquet(LABELS), params)
-    write_json(METRICS, metrics)
-    pools = ", ".join(f"{k} {v['rows']}" for k, v in metrics["pools"].items())
-    print(f"build_pools: {', '.join(f'{k} {v}' for k, v in metrics['sizes'].items())}, {pools}; "
-          f"quarantined {metrics['quarantined']} rows, overlap {metrics['pool_overlap_jaccard']:.3f}")
-
-
-if __name__ == "__main__":
-    main()

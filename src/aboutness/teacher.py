@@ -1,4 +1,5 @@
-"""Stage `train_teacher`: fine-tune the base model on the labelled pairs."""
+"""The teacher: the base model fine-tuned on the labelled pairs (3 classes, or one MSE score), its vital
+threshold fitted on valid. The stage `train_teacher` runs `train_teacher`."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ import pandas as pd
 from transformers import set_seed
 
 from aboutness.augment import teacher_views
+from aboutness.columns import LABEL_ID, LABELS
 from aboutness.data import PairDataset, encode
+from aboutness.errors import InputError
 from aboutness.heads import class_scores
 from aboutness.inference import predict_logits
 from aboutness.metrics import bagged_vital_threshold, vital_f1
 from aboutness.models import load_classifier, load_tokenizer, save_model_dir, truncate_layers
-from aboutness.params import load_params, section_seed, stage, write_json
-from aboutness.schema import LABEL_ID, LABELS, InputError
+from aboutness.params import section_seed
 from aboutness.training import (
     PairTrainer,
     class_metrics,
@@ -31,7 +33,7 @@ OUT = Path("models/teacher")
 CKPT = Path("models/teacher_ckpt")
 TRAIN, VALID = Path("data/pools/train.parquet"), Path("data/pools/valid.parquet")
 CURVES = Path("metrics/curves/teacher.tsv")
-METRICS = Path("metrics/teacher_train.json")
+FINGERPRINT_KEYS = ("seed", "text", "teacher")  # the params train_teacher reads (dvc.yaml lists the same)
 
 
 def teacher_text(params: dict) -> dict:
@@ -101,7 +103,7 @@ def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
     trainer = PairTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=valid_ds,
                           data_collator=collator(tokenizer), compute_metrics=class_metrics if one else None,
                           optimizers=(optimizer, None), head=cfg["head"], loss="ce")
-    resume = prepare_checkpoints(ckpt, run_fingerprint("train_teacher", params, cfg["base"], (TRAIN, VALID, Path(__file__))), args)
+    resume = prepare_checkpoints(ckpt, run_fingerprint("train_teacher", params, FINGERPRINT_KEYS, cfg["base"], (TRAIN, VALID)), args)
     if resume:
         print(f"train_teacher: resuming from {resume}")
     trainer.train(resume_from_checkpoint=resume)
@@ -129,17 +131,3 @@ def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
             "valid_vital_f1": meta["valid_vital_f1"],
             "vital_threshold": meta["vital_threshold"],
             "layers": meta["layers"], "train_pairs": len(train), "steps": trainer.state.global_step}
-
-
-@stage
-def main() -> None:
-    params = load_params()
-    metrics = train_teacher(params)
-    if not metrics:
-        return
-    write_json(METRICS, metrics)
-    print(f"train_teacher: valid accuracy {metrics['valid_accuracy']:.3f}, {metrics['steps']} steps")
-
-
-if __name__ == "__main__":
-    main()

@@ -1,4 +1,5 @@
-"""Stage `distill`: train a small student on the teacher's scores of the pools."""
+"""The student: a small model trained on the teacher's scores of the pools, seeing only production cards
+and the doc's title and url. The stage `distill` runs `distill`."""
 
 from __future__ import annotations
 
@@ -11,15 +12,16 @@ import pandas as pd
 import pyarrow.parquet as pq
 from transformers import PreTrainedModel, set_seed
 
+from aboutness.columns import LABEL_ID, LABELS
 from aboutness.data import PairDataset, encode, scored_dataset
+from aboutness.errors import InputError
 from aboutness.heads import class_scores
 from aboutness.inference import predict_logits
 from aboutness.metrics import bagged_vital_threshold, vital_f1
 from aboutness.models import load_classifier, load_meta, load_saved, load_tokenizer, save_model_dir, set_pooling, truncate_layers
-from aboutness.params import load_params, section_seed, stage, write_json
+from aboutness.params import section_seed
+from aboutness.paths import TEACHER, scored_path
 from aboutness.restyle import HELD_OUT, TRAIN, restyle_batch, restyle_rows
-from aboutness.schema import LABEL_ID, LABELS, InputError
-from aboutness.score_pools import TEACHER, scored_path
 from aboutness.training import (
     PairTrainer,
     collator,
@@ -35,7 +37,7 @@ OUT = Path("models/student")
 CKPT = Path("models/student_ckpt")
 VALID = Path("data/pools/valid.parquet")
 CURVES = Path("metrics/curves/student.tsv")
-METRICS = Path("metrics/student_train.json")
+FINGERPRINT_KEYS = ("seed", "model", "distill", "teacher.allow_pickle")  # the params distill reads (as in dvc.yaml)
 
 
 def student_text(params: dict) -> dict:
@@ -162,7 +164,7 @@ def distill(params: dict) -> dict:
     args = training_args(CKPT, m, seed, sum(rows.values()), "vital_f1", greater_is_better=True)
     inputs = tuple(paths) + (VALID, TEACHER / "model.safetensors", Path(__file__))
     base = m["base"] if m["init"] == "pretrained" else None  # a trunc student's source, models/teacher, is in inputs
-    resume = prepare_checkpoints(CKPT, run_fingerprint("distill", params, base, inputs), args)
+    resume = prepare_checkpoints(CKPT, run_fingerprint("distill", params, FINGERPRINT_KEYS, base, inputs), args)
     # The tokenised pools are cached beside the checkpoints, which go whenever the run's fingerprint changes
     # (code, params, data by content): datasets' own cache key (file paths and times, functions by name) could
     # serve rows of an older text or targets function, and its default home grows with every experiment.
@@ -200,17 +202,3 @@ def distill(params: dict) -> dict:
             "seed": seed, "valid_vital_f1_share_of_teacher": share,
             "layers": m["layers"], "distill_pairs": len(train_ds), "steps": trainer.state.global_step,
             "teacher_p_about_mean": p_about_mean(train_ds)}
-
-
-@stage
-def main() -> None:
-    params = load_params()
-    metrics = distill(params)
-    if not metrics:
-        return
-    write_json(METRICS, metrics)
-    print(f"distill: valid vital F1 {metrics['valid_vital_f1']:.3f}, {metrics['steps']} steps")
-
-
-if __name__ == "__main__":
-    main()

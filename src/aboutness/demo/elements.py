@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from aboutness.demo import split_first_sentence
+from aboutness.demo.wiki import split_first_sentence
 
 PACKAGE = "mendeleev"
 SITE = "Periodic Atlas"

@@ -11,8 +11,9 @@ from pathlib import Path
 import pandas as pd
 
 from aboutness.eval_sets import MODELS, PRED_DIR
-from aboutness.params import stage, write_json
+from aboutness.files import write_json
 from aboutness.plots import write_pngs
+from aboutness.runner import stage
 
 CURVES = {name: Path(f"metrics/curves/{name}.tsv") for name in MODELS}
 METRICS = Path("metrics/compare.json")

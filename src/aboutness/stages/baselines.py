@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from aboutness.baselines import baseline_predictions
 from aboutness.eval_sets import POOLS, eval_sets, set_metrics
-from aboutness.params import load_params, stage, write_json
+from aboutness.files import write_json
+from aboutness.params import load_params
+from aboutness.rules import baseline_predictions
+from aboutness.runner import stage
 
 METRICS = Path("metrics/baselines.json")
 

@@ -1,4 +1,5 @@
-"""Stage `ingest`: read label exports (or build the demo), validate, quarantine bad rows."""
+"""Label files in, validated labels out: reading exports (counted independently of the parser) and
+merging the e-commerce groups. The stages `ingest` and `add_ecom` run these."""
 
 from __future__ import annotations
 
@@ -6,32 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from aboutness import demo
-from aboutness.elements import build_elements
-from aboutness.params import load_params, stage, write_json, write_parquet, write_quarantine
-from aboutness.schema import REJECT_REASONS, InputError, expand_paths, load_labels, reason_counts
+from aboutness.errors import InputError
+from aboutness.label_rows import REJECT_REASONS, empty_quarantine, expand_paths, load_labels, reason_counts, resolve_duplicates
+from aboutness.paths import DEMO_DIR, INGESTED
 from aboutness.tables import TableStats, count_records
-
-DEMO_DIR = Path("data/demo")
-OUT = Path("data/labels/ingested.parquet")
-QUARANTINE = Path("data/quarantine/ingest.tsv")
-METRICS = Path("metrics/ingest.json")
-
-
-def uses_demo(params: dict) -> bool:
-    eval_sets = (params.get("eval", {}).get("sets") or {}).values()
-    return "demo" in (params["ingest"]["labels"], params["ecom"]["labels"], params["pools"]["corpus"], *eval_sets)
-
-
-def write_demo(params: dict, out_dir: Path = DEMO_DIR) -> None:
-    cfg = params["ingest"]
-    pools = params.get("pools", {})
-    # the demo draws each card's documents from its own side of build_pools' card split (docs/data.md)
-    fractions = pools.get("fractions") if pools.get("split") == "card" else None
-    files = demo.build_demo(params["seed"], cfg["demo_cards"], cfg["demo_ecom_cards"], cfg["demo_junk_share"], fractions)
-    files["elements"] = build_elements(params["seed"])  # the out-of-domain eval set (eval.sets: elements: demo)
-    for name, df in files.items():
-        write_parquet(df, out_dir / f"{name}.parquet")
 
 
 def label_files(setting: str | list[str], demo_file: str) -> list[Path]:
@@ -78,22 +57,19 @@ def ingest(paths: list[Path], tsv_format: str = "quoted") -> tuple[pd.DataFrame,
     return kept.drop(columns=["_source", "_row"]), quarantined, metrics
 
 
-@stage
-def main() -> None:
-    params = load_params()
-    cfg = params["ingest"]
-    DEMO_DIR.mkdir(parents=True, exist_ok=True)
-    if uses_demo(params):
-        write_demo(params)
-    kept, quarantined, metrics = ingest(label_files(cfg["labels"], "labels.parquet"), cfg["tsv_format"])
-    write_parquet(kept, OUT)
-    write_quarantine(quarantined, QUARANTINE)
-    write_json(METRICS, metrics)
-    print(f"ingest: {metrics['rows_in']} rows in, {metrics['rows_kept']} kept, "
-          f"{metrics['rows_quarantined']} quarantined ({QUARANTINE}); {metrics['records_over_several_lines']} records "
-          "ran over several lines")
-    check_reject_share(metrics, cfg["max_reject_share"], "ingest.max_reject_share", QUARANTINE)
+def add_ecom(base: pd.DataFrame, paths: list[Path], tsv_format: str = "quoted") -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Base labels plus the ecom rows; a (card, doc) pair in both is resolved like any duplicate.
+    The counts are those of the ecom files, for ecom.max_reject_share."""
+    ecom, quarantined, counts = read_labels(paths, tsv_format)
+    base = base.assign(_source=str(INGESTED), _row=range(1, len(base) + 1))
+    merged, clashes = resolve_duplicates(pd.concat([base, ecom], ignore_index=True))
+    quarantined = pd.concat([x for x in (quarantined, clashes) if len(x)] or [empty_quarantine()], ignore_index=True)
+    return merged.drop(columns=["_source", "_row"]), quarantined, counts
 
 
-if __name__ == "__main__":
-    main()
+def group_counts(df: pd.DataFrame) -> dict:
+    return {
+        g: {"rows": len(part), "cards": int(part["card_id"].nunique()),
+            **{lab: int(n) for lab, n in part["label"].value_counts().sort_index().items()}}
+        for g, part in df.groupby("group", sort=True)
+    }

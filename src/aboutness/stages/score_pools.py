@@ -12,17 +12,14 @@ from pathlib import Path
 
 import torch
 
-from aboutness.params import load_params, stage, write_json
+from aboutness.files import write_json
+from aboutness.params import load_params
+from aboutness.paths import POOLS, TEACHER, scored_path
 from aboutness.pool_scoring import TeacherScorer, score_file, score_file_ray
+from aboutness.runner import stage
 
-TEACHER = Path("models/teacher")
-POOLS = Path("data/pools")
 METRICS = Path("metrics/scoring.json")
 SPEED = Path("metrics/timing/scoring_speed.json")
-
-
-def scored_path(name: str) -> Path:
-    return POOLS / f"{name}_scored.parquet"
 
 
 @stage

@@ -17,12 +17,12 @@ import pandas as pd
 from scipy import stats
 from tabulate import tabulate
 
-from aboutness.baselines import BASELINES
+from aboutness.errors import InputError
 from aboutness.eval_sets import SPEED_KEY
 from aboutness.metrics import as_vital, card_confusions, confusion_metrics, paired_bootstrap
 from aboutness.probes import PROBES, bar_of, probe_warnings
 from aboutness.rule_check import beaten_by_rules, set_key, set_names
-from aboutness.schema import InputError
+from aboutness.rules import BASELINES
 
 GROUPS = (("main", "old pool"), ("DIY", "DIY"), ("CEHAC", "CEHAC"), ("Pharma", "Pharma"), ("all", "All"))
 TEACHER_NAME_KEYS = ("teacher.head", "teacher.layers", "text.seq_len")
