@@ -6,6 +6,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 from tabulate import tabulate
@@ -57,7 +58,7 @@ def ours_or_run_glue(model, tok, df: pd.DataFrame, text_cfg: dict, batch_size: i
         dataloader_num_workers=workers if ours else 0,
         logging_nan_inf_filter=not ours,  # ours: as in aboutness.training.training_args
     )
-    dataset = PairDataset(enc, targets(df["label"], {"head": "onetarget"}))
+    dataset = PairDataset(enc, targets(df["label"], SimpleNamespace(head="onetarget")))
     # run_glue.py leaves the optimizer to the Trainer (fused AdamW with torch >= 2.8)
     optimizer = head_optimizer(model, 1e-4, 0.01, 1) if ours else None
     return PairTrainer(model=model, args=args, train_dataset=dataset, data_collator=data_collator,
@@ -137,7 +138,8 @@ def tiny_model(path: Path, num_labels: int = 3) -> Path:
     import torch
     from transformers import BertConfig, BertForSequenceClassification
 
-    from aboutness.models import default_base, load_tokenizer
+    from aboutness.models import load_tokenizer
+    from aboutness.paths import default_base
 
     torch.manual_seed(0)
     tok = load_tokenizer(default_base())

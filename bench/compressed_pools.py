@@ -46,9 +46,9 @@ def main() -> None:
         for name in ("pool.tsv", "pool.tsv.gz"):
             repo = workspace(tmp / name.replace(".", "_"))
             write_tsv(source, repo / "labels" / name)
-            params = yaml.safe_load((repo / "params.yaml").read_text())
-            params["pools"]["runtime"] = [f"labels/{name}"]
-            (repo / "params.yaml").write_text(yaml.safe_dump(params))
+            raw = yaml.safe_load((repo / "params.yaml").read_text())
+            raw["pools"]["runtime"] = [f"labels/{name}"]
+            (repo / "params.yaml").write_text(yaml.safe_dump(raw))
             result = child(BUILD, str(repo))
             kept = json.loads((repo / "metrics/pools.json").read_text())["pools"]["runtime"]["rows"]
             size = (repo / "labels" / name).stat().st_size / 2**20

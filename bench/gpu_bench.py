@@ -93,7 +93,7 @@ def bare_steps(model, optimizer, batches: list[dict], cuda: bool) -> float:
 
 def train_rate(path: Path, df: pd.DataFrame, batch: int, steps: int, ours: bool) -> float:
     torch.manual_seed(0)
-    model = load_classifier(path, 3, attention_dropout=load_params(ROOT / "params.yaml")["teacher"]["attention_dropout"] if ours else None)
+    model = load_classifier(path, 3, attention_dropout=load_params(ROOT / "params.yaml").teacher.attention_dropout if ours else None)
     cuda = torch.cuda.is_available()
     skip = max(1, steps // 5)
     trainer = ours_or_run_glue(model, load_tokenizer(path), df, TEXT, batch, steps, ours, workers=8 if cuda else 0)

@@ -154,9 +154,9 @@ def workspace(root: Path) -> Path:
         (root / sub).parent.mkdir(parents=True, exist_ok=True)
         (root / sub).symlink_to(ROOT / sub)
     (root / "labels").mkdir()
-    params = yaml.safe_load((ROOT / "params.yaml").read_text())
-    params["pools"]["runtime"] = ["labels/pool.parquet"]
-    (root / "params.yaml").write_text(yaml.safe_dump(params))
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    raw["pools"]["runtime"] = ["labels/pool.parquet"]
+    (root / "params.yaml").write_text(yaml.safe_dump(raw))
     return root
 
 

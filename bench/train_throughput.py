@@ -55,10 +55,10 @@ def main() -> None:
     cases = [
         ("teacher, 6 layers, title+url+body, seq_len 192",
          {"card_fields": ["title", "subtitle", "main_type", "definition"], "doc_fields": ["title", "url", "body"], "seq_len": 192},
-         None, params["teacher"]["attention_dropout"]),
+         None, params.teacher.attention_dropout),
         ("student, 3 layers, title+url, seq_len 64",
          {"card_fields": ["title", "subtitle", "main_type", "definition"], "doc_fields": ["title", "url"], "seq_len": 64},
-         3, params["model"]["attention_dropout"]),
+         3, params.model.attention_dropout),
     ]
     rows = []
     for name, text_cfg, layers, default_dropout in cases:

@@ -7,20 +7,20 @@ from pathlib import Path
 
 import yaml
 
-from aboutness.params import load_params
+from aboutness.params import Params, validate_params
 
 
-def params_with(overrides: list[str]) -> dict:
-    """params.yaml, validated, with each `key=value` (a dotted key, a YAML value) set on top."""
-    params = load_params()
+def params_with(overrides: list[str]) -> Params:
+    """params.yaml with each `key=value` (a dotted key, a YAML value) set on top, then validated."""
+    raw = yaml.safe_load(Path("params.yaml").read_text(encoding="utf-8"))
     for item in overrides:
         key, value = item.split("=", 1)
         *parents, leaf = key.split(".")
-        node = params
+        node = raw
         for p in parents:
             node = node[p]
         node[leaf] = yaml.safe_load(value)
-    return params
+    return validate_params(raw)
 
 
 def seed_study_args(**extra: dict) -> argparse.Namespace:

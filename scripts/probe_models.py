@@ -26,17 +26,17 @@ def main() -> None:
     ap.add_argument("--split", default="valid", choices=("test", "valid"))
     args = ap.parse_args()
     params = load_params()
-    cfg, pairs = params["eval"], pd.read_parquet(POOLS / f"{args.split}.parquet")
-    rows = {p.name: [p.name, p.expect, len(probes.build(p.name, pairs, params["seed"], cfg["probe_pairs"]))] for p in probes.PROBES}
+    cfg, pairs = params.eval, pd.read_parquet(POOLS / f"{args.split}.parquet")
+    rows = {p.name: [p.name, p.expect, len(probes.build(p.name, pairs, params.seed, cfg.probe_pairs))] for p in probes.PROBES}
     for path in MODELS.values():
         model, meta = load_saved(path)
         tok = load_tokenizer(path)
-        original = score_frame(predict_logits(model, tok, pairs, meta["text"], cfg["batch_size"]), meta)["vital"].to_numpy()
-        rates = probe_metrics(model, tok, meta, pairs, original, params["seed"], cfg["probe_pairs"], cfg["batch_size"])
+        original = score_frame(predict_logits(model, tok, pairs, meta["text"], cfg.batch_size), meta)["vital"].to_numpy()
+        rates = probe_metrics(model, tok, meta, pairs, original, params.seed, cfg.probe_pairs, cfg.batch_size)
         for p in probes.PROBES:
             rate = rates.get(f"probe_{p.name}")
             rows[p.name].append("n/a" if rate is None else f"{100 * rate:.1f}")
-    print(f"Probes built from {args.split} (seed {params['seed']}); pass rates in percent")
+    print(f"Probes built from {args.split} (seed {params.seed}); pass rates in percent")
     print(tabulate(list(rows.values()), ["probe", "expected", "pairs", *MODELS], tablefmt="github"))
 
 

@@ -23,10 +23,10 @@ def main() -> None:
     sets = eval_sets()
     for seed in args.seeds:
         params = params_with(args.set)
-        params["distill"]["seed"] = seed
+        params.distill.seed = seed
         start = time.perf_counter()
         train = distill(params)
-        metrics, _ = evaluate_model(MODELS["student"], sets, params["eval"], params["seed"])
+        metrics, _ = evaluate_model(MODELS["student"], sets, params.eval, params.seed)
         keep = {k: v for k, v in metrics.items() if "vital_f1" in k or k.startswith("probe_") or k in ("macro_f1", "accuracy")}
         row = {"set": args.set, "seed": seed, "seconds": round(time.perf_counter() - start, 1),
                "valid_vital_f1": train["valid_vital_f1"], "valid_restyled_vital_f1": train["valid_restyled_vital_f1"], **keep}

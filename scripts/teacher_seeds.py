@@ -34,13 +34,13 @@ def on_valid(path: Path, params: dict) -> dict:
     """Valid macro-F1 and vital F1, and the probes built from valid (the model's decisions on valid as the originals)."""
     model, meta = load_saved(path)
     model, tok = model.to(best_device()), load_tokenizer(path)
-    valid, cfg = pd.read_parquet(POOLS / "valid.parquet"), params["eval"]
-    scored = score_frame(predict_logits(model, tok, valid, meta["text"], cfg["batch_size"]), meta)
+    valid, cfg = pd.read_parquet(POOLS / "valid.parquet"), params.eval
+    scored = score_frame(predict_logits(model, tok, valid, meta["text"], cfg.batch_size), meta)
     gold = valid["label"].to_numpy()
     return {"valid_macro_f1": f1_score(gold, scored["predicted"], average="macro"),
             "valid_vital_f1": vital_f1(gold, np.where(scored["vital"], "about", "")),
-            **probe_metrics(model, tok, meta, valid, scored["vital"].to_numpy(), params["seed"], cfg["probe_pairs"],
-                            cfg["batch_size"], "valid_probe_")}
+            **probe_metrics(model, tok, meta, valid, scored["vital"].to_numpy(), params.seed, cfg.probe_pairs,
+                            cfg.batch_size, "valid_probe_")}
 
 
 def main() -> None:
@@ -49,12 +49,12 @@ def main() -> None:
     sets = eval_sets()
     for seed in args.seeds:
         params = params_with(args.set)
-        params["teacher"]["seed"] = seed
+        params.teacher.seed = seed
         start = time.perf_counter()
         out = args.models / f"seed{seed}"
         if not args.score_only:
             train_teacher(params, out=out, ckpt=args.models / f"ckpt{seed}")
-        metrics, _ = evaluate_model(out, sets, params["eval"], params["seed"])
+        metrics, _ = evaluate_model(out, sets, params.eval, params.seed)
         metrics |= on_valid(out, params)
         keys = ("vital_f1", "macro_f1", "accuracy", "accuracy_main", "accuracy_DIY", "accuracy_CEHAC", "accuracy_Pharma",
                 "prod_cards_vital_f1", "elements_vital_f1")

@@ -91,7 +91,8 @@ def save_tiny_bert(path: Path, layers: int = 2, num_labels: int = 3, seed: int =
     import torch
     from transformers import BertConfig, BertForSequenceClassification
 
-    from aboutness.models import default_base, load_tokenizer
+    from aboutness.models import load_tokenizer
+    from aboutness.paths import default_base
 
     torch.manual_seed(seed)
     tok = load_tokenizer(default_base())
@@ -127,3 +128,28 @@ def trained_repo(tmp_path_factory, tiny_bert):
     run(["git", "add", "-A"], repo)
     run(["git", "commit", "-qm", "baseline"], repo)
     return repo
+
+
+def raw_params() -> dict:
+    """params.yaml as YAML reads it, a fresh copy to change."""
+    import yaml
+
+    return yaml.safe_load((ROOT / "params.yaml").read_text())
+
+
+def as_params(raw: dict, cls=None):
+    """The params object the stages get, built from a dict without validation: tests hand the library
+    settings (a pool file in a temporary folder) that params.yaml itself may not name."""
+    from pydantic import BaseModel
+
+    from aboutness.params import Params
+
+    cls = cls or Params
+    fields = {}
+    for name, field in cls.model_fields.items():
+        value = raw.get(name, None if field.is_required() else field.default)
+        kind = field.annotation
+        if isinstance(value, dict) and isinstance(kind, type) and issubclass(kind, BaseModel):
+            value = as_params(value, kind)
+        fields[name] = value
+    return cls.model_construct(**fields)

@@ -26,7 +26,7 @@ from transformers import (
     XLMRobertaTokenizer,
 )
 
-from aboutness.models import default_base
+from aboutness.paths import default_base
 
 FAMILIES = ("bert", "xlm-roberta", "distilbert", "deberta-v2", "modernbert")
 CYRILLIC = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"

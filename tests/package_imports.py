@@ -18,11 +18,16 @@ def module_file(name: str, src: Path = SRC) -> Path | None:
 
 
 def direct_imports(name: str, src: Path = SRC) -> set[str]:
-    """The aboutness modules that module `name` imports itself, at any depth of the file (imports inside
-    functions count: they run when the stage calls them). `from aboutness.x import y` names module x.y when
-    y is a submodule, else x."""
+    """The aboutness modules that module `name` imports itself, at any depth of the file: imports inside
+    functions count (they run when the stage calls them), those under `if TYPE_CHECKING` do not (they never
+    run). `from aboutness.x import y` names module x.y when y is a submodule, else x."""
     out = set()
-    for node in ast.walk(ast.parse(module_file(name, src).read_text())):
+    tree = ast.parse(module_file(name, src).read_text())
+    hints_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If) and ast.unparse(block.test) == "TYPE_CHECKING"
+                  for stmt in block.body for n in ast.walk(stmt)}  # never run: type hints only
+    for node in ast.walk(tree):
+        if id(node) in hints_only:
+            continue
         if isinstance(node, ast.Import):
             out |= {a.name for a in node.names if a.name.startswith("aboutness.")}
         elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "aboutness":

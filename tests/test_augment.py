@@ -65,9 +65,12 @@ def test_body_dropout_empties_or_cuts_about_and_not_about_bodies_and_keeps_menti
 
 def test_teacher_views_restyle_titles_and_urls_and_change_nothing_with_zero_shares():
     df = pairs()
+    from aboutness.params import Teacher
+    from conftest import as_params
+
     cfg = {"card_dropout": 0.0, "prod_card_share": 0.0, "body_dropout": 0.0, "mention_share": 0.0, "restyle_share": 0.0}
-    assert teacher_views(df, cfg, list(CARD), ["title", "main_type"], seed=1).equals(df)
-    out = teacher_views(df, cfg | {"restyle_share": 0.5}, list(CARD), ["title", "main_type"], seed=1)
+    assert teacher_views(df, as_params(cfg, Teacher), list(CARD), ["title", "main_type"], seed=1).equals(df)
+    out = teacher_views(df, as_params(cfg | {"restyle_share": 0.5}, Teacher), list(CARD), ["title", "main_type"], seed=1)
     restyled = out["doc_title"].ne(df["doc_title"])
     assert restyled.mean() == pytest.approx(0.5, abs=0.05)
     # the title keeps its text inside the new site's dress (any case), and the url moves with it
@@ -99,7 +102,7 @@ def test_the_teacher_learns_the_labels_of_the_viewed_rows(tiny_bert):
     from aboutness.teacher import training_set
 
     params = load_params()
-    params["teacher"] |= {"mention_share": 1.0, "class_weight": None}
+    params.teacher.mention_share, params.teacher.class_weight = 1.0, None
     df = pairs(300)
     ds = training_set(load_tokenizer(tiny_bert), df, params, seed=1)
     learnt = np.asarray(ds.targets).argmax(1)

@@ -25,7 +25,7 @@ def with_value(key: str, value):
 
 
 def test_default_params_pass():
-    assert validate_params(copy.deepcopy(DEFAULT)) == DEFAULT
+    assert validate_params(copy.deepcopy(DEFAULT)).model_dump() == DEFAULT
 
 
 @pytest.mark.parametrize("key, value, error_key, expected", [
@@ -86,7 +86,7 @@ def test_bad_param_names_key_value_and_expectation(key, value, error_key, expect
 
 def test_hidden_state_matching_needs_a_student_cut_from_the_teacher():
     params = with_value("distill.hidden_weight", 1.0)
-    assert validate_params(copy.deepcopy(params)) == params  # model.init: trunc shares tokenizer and width
+    assert validate_params(copy.deepcopy(params)).model_dump() == params  # model.init: trunc shares tokenizer and width
     params["model"]["init"] = "pretrained"
     with pytest.raises(InputError, match=r"params\.yaml distill\.hidden_weight: 1\.0; expected 0 unless model\.init is trunc"):
         validate_params(params)
@@ -114,7 +114,7 @@ def test_a_stage_stops_before_any_work(tmp_path, monkeypatch, capsys):
 
 def test_int8_scoring_is_for_the_local_engine_only():
     params = with_value("distill.engine", "ray")
-    assert validate_params(copy.deepcopy(params)) == params
+    assert validate_params(copy.deepcopy(params)).model_dump() == params
     params["distill"]["score_int8"] = True  # the Ray actors would silently score in fp32
     with pytest.raises(InputError, match=r"params\.yaml distill: .*expected score_int8 with engine local only"):
         validate_params(params)

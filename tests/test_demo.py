@@ -4,6 +4,7 @@ from aboutness.demo import web, write_demo
 from aboutness.demo import wiki as demo
 from aboutness.label_rows import canonical_url
 from aboutness.splits import split_labels
+from conftest import as_params, raw_params
 
 
 def _articles(rows):
@@ -60,7 +61,10 @@ def test_demo_labels_cover_the_hard_cases():
 
 
 def test_demo_is_byte_identical_for_the_same_seed(tmp_path):
-    params = {"seed": 5, "ingest": {"demo_cards": 40, "demo_ecom_cards": 4, "demo_junk_share": 0.01}}
+    raw = raw_params()
+    raw["seed"] = 5
+    raw["ingest"] |= {"demo_cards": 40, "demo_ecom_cards": 4, "demo_junk_share": 0.01}
+    params = as_params(raw)
     write_demo(params, tmp_path / "a")
     write_demo(params, tmp_path / "b")
     files = sorted(p.name for p in (tmp_path / "a").iterdir())
@@ -68,7 +72,7 @@ def test_demo_is_byte_identical_for_the_same_seed(tmp_path):
                      "prod_cards.parquet"]
     for name in files:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
-    write_demo({**params, "seed": 6}, tmp_path / "c")
+    write_demo(params.model_copy(update={"seed": 6}), tmp_path / "c")
     assert (tmp_path / "c" / "labels.parquet").read_bytes() != (tmp_path / "a" / "labels.parquet").read_bytes()
 
 

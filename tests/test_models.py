@@ -24,10 +24,11 @@ from aboutness.models import (
     set_pooling,
     truncate_layers,
 )
+from aboutness.params import Training
 from aboutness.student import build_student
 from aboutness.teacher import fit_thresholds
 from aboutness.training import LengthGroupedIndices, per_example_loss
-from conftest import save_tiny_bert
+from conftest import as_params, save_tiny_bert
 
 TEXT = {"card_fields": ["title", "subtitle"], "doc_fields": ["title", "url", "body"], "seq_len": 40}
 
@@ -59,7 +60,7 @@ def test_trunc_init_copies_the_teachers_bottom_layers(tiny_bert, tmp_path):
     teacher = load_classifier(tiny_bert, 3)
     params = {"model": {"init": "trunc", "layers": 2, "layer_map": "bottom", "pooling": "cls", "attention_dropout": None},
               "teacher": {"allow_pickle": False}}
-    student, _ = build_student(params, 1, teacher_dir=tiny_bert)
+    student, _ = build_student(as_params(params), 1, teacher_dir=tiny_bert)
     assert len(student.bert.encoder.layer) == 2
     t_state, s_state = teacher.state_dict(), student.state_dict()
     copied = [k for k in s_state if k.startswith("bert.")]
@@ -69,15 +70,13 @@ def test_trunc_init_copies_the_teachers_bottom_layers(tiny_bert, tmp_path):
     assert s_state["classifier.weight"].shape == (1, 32)   # a new vital head
 
 
-def test_pretrained_init_and_bad_init(tiny_bert):
+def test_pretrained_init_cuts_the_base_model(tiny_bert):
     params = {"model": {"init": "pretrained", "layers": 1, "layer_map": "bottom", "pooling": "mean", "base": str(tiny_bert),
                         "attention_dropout": 0.0},
               "teacher": {"allow_pickle": False}}
-    student, _ = build_student(params, 3)
+    student, _ = build_student(as_params(params), 3)
     assert student.config.num_hidden_layers == 1 and student.config.attention_probs_dropout_prob == 0.0
     assert type(student.base_model.pooler).__name__ == "MeanPooler"
-    with pytest.raises(InputError, match="model.init"):
-        build_student({"model": {"init": "random", "layers": 1, "layer_map": "bottom"}, "teacher": {"allow_pickle": False}}, 3)
 
 
 def test_attention_dropout_switches_off_only_the_dropout_on_attention(tiny_bert, capsys):
@@ -331,8 +330,6 @@ def test_balanced_class_weights_give_every_class_the_same_total_weight():
     totals = pd.Series(w / train["weight"]).groupby(train["label"]).sum()
     assert np.allclose(totals, 4.0) and w[-1] == pytest.approx(3 * 12 / (3 * 7))
     assert (row_weights(train, None) == train["weight"]).all()
-    with pytest.raises(InputError, match="teacher.class_weight"):
-        row_weights(train, "inverse")
 
 
 def test_row_weights_reach_the_loss(tiny_bert, tmp_path):
@@ -346,7 +343,7 @@ def test_row_weights_reach_the_loss(tiny_bert, tmp_path):
     enc = dict(tok(["mercury", "venus", "mars"], ["a planet", "a goddess", "a god"]))
     targets = np.eye(3, dtype=np.float32)[[0, 1, 2]]
     cfg = {"batch_size": 3, "lr": 1e-3, "epochs": 1, "warmup": 0, "weight_decay": 0.0, "eval_steps": None}
-    args = training_args(tmp_path, cfg, seed=0, n_train=3, best_metric="loss", greater_is_better=False)
+    args = training_args(tmp_path, as_params(cfg, Training), seed=0, n_train=3, best_metric="loss", greater_is_better=False)
     losses = {}
     for name, w in (("flat", np.ones(3)), ("weighted", np.array([10.0, 1.0, 0.1]))):
         data = PairDataset(enc, targets, w)
@@ -440,8 +437,8 @@ def test_lr_end_sets_a_floor_under_the_decay(tmp_path):
     from aboutness.training import training_args
 
     cfg = {"lr": 1e-4, "epochs": 2, "batch_size": 16, "warmup": 0.1, "weight_decay": 0.0, "eval_steps": None}
-    linear = training_args(tmp_path, {**cfg, "lr_end": 0.0}, 1, 320, "macro_f1", True)
-    floor = training_args(tmp_path, {**cfg, "lr_end": 0.35}, 1, 320, "macro_f1", True)
+    linear = training_args(tmp_path, as_params({**cfg, "lr_end": 0.0}, Training), 1, 320, "macro_f1", True)
+    floor = training_args(tmp_path, as_params({**cfg, "lr_end": 0.35}, Training), 1, 320, "macro_f1", True)
     assert linear.lr_scheduler_type == "linear"
     assert floor.lr_scheduler_type == "cosine_with_min_lr" and floor.lr_scheduler_kwargs == {"min_lr_rate": 0.35}
 
@@ -460,7 +457,7 @@ def test_hidden_state_matching_adds_the_teachers_hidden_states_to_the_loss(tiny_
     enc = dict(tok(["mercury", "venus", "mars"], ["a planet", "a goddess", "a god of war"]))
     data = PairDataset(enc, np.array([0.9, 0.1, 0.5], dtype=np.float32))
     cfg = {"batch_size": 3, "lr": 1e-3, "epochs": 1, "warmup": 0, "weight_decay": 0.0, "eval_steps": None}
-    args = training_args(tmp_path, cfg, seed=0, n_train=3, best_metric="loss", greater_is_better=False)
+    args = training_args(tmp_path, as_params(cfg, Training), seed=0, n_train=3, best_metric="loss", greater_is_better=False)
 
     def loss(weight: float, pairs: list[tuple[int, int]], training: bool = True) -> float:
         trainer = PairTrainer(model=student, args=args, train_dataset=data, eval_dataset=data, data_collator=collator(tok),
@@ -512,7 +509,7 @@ def test_trainer_groups_a_datasets_pool_by_its_own_length_column(tiny_bert, tmp_
                                        "length": [len(ids) for ids in enc["input_ids"]]})
     subset = full.select(range(0, 40, 2))  # an indices mapping over the Arrow table
     cfg = {"batch_size": 4, "lr": 1e-3, "epochs": 1, "warmup": 0, "weight_decay": 0.0, "eval_steps": None}
-    args = training_args(tmp_path, cfg, seed=0, n_train=20, best_metric="loss", greater_is_better=False)
+    args = training_args(tmp_path, as_params(cfg, Training), seed=0, n_train=20, best_metric="loss", greater_is_better=False)
     trainer = PairTrainer(model=model, args=args, train_dataset=subset, eval_dataset=subset, data_collator=collator(tok),
                           head="vital")
     sampler = trainer._get_train_sampler()

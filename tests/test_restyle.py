@@ -3,7 +3,8 @@ import pandas as pd
 import pytest
 
 from aboutness.data import scored_dataset
-from aboutness.models import default_base, load_tokenizer
+from aboutness.models import load_tokenizer
+from aboutness.paths import default_base
 from aboutness.restyle import HELD_OUT, TRAIN, restyle_batch, restyle_one, restyle_rows
 
 

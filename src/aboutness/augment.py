@@ -10,11 +10,16 @@ their rows as they are.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from aboutness.restyle import restyle_rows
 from aboutness.text import first_sentence, insert_sentence, title_names_card
+
+if TYPE_CHECKING:  # the schema's types, for hints only
+    from aboutness.params import Teacher
 
 
 def drop_card_fields(train: pd.DataFrame, fields: list[str], share: float, seed: int) -> pd.DataFrame:
@@ -99,12 +104,12 @@ def insert_mentions(train: pd.DataFrame, share: float, seed: int) -> pd.DataFram
     return out
 
 
-def teacher_views(train: pd.DataFrame, cfg: dict, card_fields: list[str], prod_fields: list[str], seed: int) -> pd.DataFrame:
+def teacher_views(train: pd.DataFrame, cfg: Teacher, card_fields: list[str], prod_fields: list[str], seed: int) -> pd.DataFrame:
     """Every view the teacher's params ask for, drawn independently of one another: card dropout, production
     cards, body dropout, inserted mentions, and doc titles and urls restyled as other sites render them
     (`restyle.TRAIN`)."""
-    out = drop_card_fields(train, card_fields, cfg["card_dropout"], seed)
-    out = production_cards(out, prod_fields, cfg["prod_card_share"], seed)
-    out = drop_bodies(out, cfg["body_dropout"], seed)
-    out = insert_mentions(out, cfg["mention_share"], seed)
-    return restyle_rows(out, cfg["restyle_share"], np.random.default_rng([seed, 16]))
+    out = drop_card_fields(train, card_fields, cfg.card_dropout, seed)
+    out = production_cards(out, prod_fields, cfg.prod_card_share, seed)
+    out = drop_bodies(out, cfg.body_dropout, seed)
+    out = insert_mentions(out, cfg.mention_share, seed)
+    return restyle_rows(out, cfg.restyle_share, np.random.default_rng([seed, 16]))

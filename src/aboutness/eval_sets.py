@@ -6,12 +6,16 @@ metrics without loading torch or transformers, which `evaluate` needs to run a m
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from aboutness.errors import InputError
 from aboutness.metrics import bootstrap_intervals, classification_metrics
+
+if TYPE_CHECKING:  # the schema's types, for hints only
+    from aboutness.params import Eval
 
 POOLS = Path("data/pools")
 MODELS = {"teacher": Path("models/teacher"), "student": Path("models/student")}
@@ -55,12 +59,12 @@ def prefixed(set_name: str, metrics: dict) -> dict:
     return {prefix + k: v for k, v in metrics.items()}
 
 
-def set_metrics(sets: dict[str, pd.DataFrame], preds: dict[str, np.ndarray], cfg: dict, seed: int,
+def set_metrics(sets: dict[str, pd.DataFrame], preds: dict[str, np.ndarray], cfg: Eval, seed: int,
                 vital: dict[str, np.ndarray] | None = None) -> dict:
     """One predictor's metrics on every set, the test split's unprefixed."""
     out = {}
     for name, pred in preds.items():
         df = sets[name]
-        out |= prefixed(name, score_metrics(df["label"], pred, df["group"], df["card_id"], cfg["bootstrap"], seed,
+        out |= prefixed(name, score_metrics(df["label"], pred, df["group"], df["card_id"], cfg.bootstrap, seed,
                                             vital=None if vital is None else vital[name]))
     return out

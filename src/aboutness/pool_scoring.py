@@ -6,6 +6,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,9 @@ from tqdm.auto import tqdm
 from aboutness.errors import InputError
 from aboutness.inference import predict_logits, scoring_batch_size
 from aboutness.models import best_device, load_meta, load_saved, load_tokenizer
+
+if TYPE_CHECKING:  # the schema's types, for hints only
+    from aboutness.params import Ray
 
 
 def teacher_logits(model_dir: Path, batch_size: int | str, int8_on_cpu: bool,
@@ -73,7 +77,7 @@ def score_file(src: Path, dst: Path, scorer: TeacherScorer, chunk_rows: int) -> 
         return write_frames(frames, dst, reader.schema_arrow, bar)
 
 
-def score_file_ray(src: Path, dst: Path, model_dir: Path, batch_size: int | str, chunk_rows: int, ray_cfg: dict,
+def score_file_ray(src: Path, dst: Path, model_dir: Path, batch_size: int | str, chunk_rows: int, ray_cfg: Ray,
                    scorer: type[TeacherScorer] = TeacherScorer) -> int:
     """Score `src` with Ray Data: one TeacherScorer per actor (one GPU each on a GPU cluster, else
     `ray.cpus_per_actor` CPUs each), batches of `chunk_rows` rows, rows kept in order; the driver writes
@@ -84,12 +88,12 @@ def score_file_ray(src: Path, dst: Path, model_dir: Path, batch_size: int | str,
         raise InputError(f"distill.engine: ray needs Ray Data: pip install -e '.[ray]' ({e})") from None
     if not ray.is_initialized():
         # address null: start a local instance with this machine's CPUs and GPUs
-        ray.init(address=ray_cfg["address"], log_to_driver=False)
+        ray.init(address=ray_cfg.address, log_to_driver=False)
     gpus = int(ray.cluster_resources().get("GPU", 0))
-    cpus = ray_cfg["cpus_per_actor"]
+    cpus = ray_cfg.cpus_per_actor
     # by default one actor per GPU, or per `cpus` CPUs with one CPU left for Ray's parquet reads: actors that
     # reserve every CPU leave the read tasks unscheduled and the run waits forever
-    actors = ray_cfg["actors"] or gpus or max(1, int((ray.cluster_resources().get("CPU", 1) - 1) // cpus))
+    actors = ray_cfg.actors or gpus or max(1, int((ray.cluster_resources().get("CPU", 1) - 1) // cpus))
     ray.data.DataContext.get_current().execution_options.preserve_order = True
     src_file = pq.ParquetFile(src)
     rows = src_file.metadata.num_rows

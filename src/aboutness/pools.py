@@ -8,6 +8,7 @@ import shutil
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 import numpy as np
@@ -22,6 +23,9 @@ from aboutness.paths import DEMO_DIR
 from aboutness.pool_stream import QuarantineWriter, stream_pool
 from aboutness.splits import SPLITS, split_labels
 from aboutness.tables import count_records, iter_table, read_table
+
+if TYPE_CHECKING:  # the schema's types, for hints only
+    from aboutness.params import Params, Pools, Trash
 
 OUT = Path("data/pools")
 QUARANTINE = Path("data/quarantine/pools_trash.tsv")
@@ -83,20 +87,20 @@ def _pairs(cards: pd.DataFrame, corpus: pd.DataFrame, rows: list[tuple[str, int]
     return out[list(POOL_COLUMNS)]
 
 
-def trash_reasons(pool: pd.DataFrame, cfg: dict, duplicates: bool = True, urls: pd.Series | None = None) -> pd.Series:
+def trash_reasons(pool: pd.DataFrame, cfg: Trash, duplicates: bool = True, urls: pd.Series | None = None) -> pd.Series:
     """Why each pool row is trash ('' = keep). Rules, first match wins: non_http url, a weight that
     is not a positive finite number, empty or near-empty title, boilerplate/error page, duplicate pair
     (with `duplicates=False` that last rule is left to the caller: a streamed pool finds repeats over
     the whole pool, not one chunk; it passes the canonical `urls` it computed already)."""
-    title_re = re.compile("|".join(cfg["title_patterns"]), re.IGNORECASE)
-    body_re = re.compile("|".join(cfg["body_patterns"]), re.IGNORECASE)
+    title_re = re.compile("|".join(cfg.title_patterns), re.IGNORECASE)
+    body_re = re.compile("|".join(cfg.body_patterns), re.IGNORECASE)
     urls = pool["doc_url"].map(canonical_url) if urls is None else urls
     reason = pd.Series("", index=pool.index)
     title_chars = pool["doc_title"].str.count(r"\w")
     rules = [
         ("non_http", urls.isna()),
         ("bad_weight", bad_weight(pool["weight"])),  # a negative weight would train the student backwards
-        ("empty_title", title_chars < cfg["min_title_chars"]),
+        ("empty_title", title_chars < cfg.min_title_chars),
         ("boilerplate", pool["doc_title"].str.contains(title_re) | pool["doc_body"].str.contains(body_re)),
     ]
     if duplicates:
@@ -192,48 +196,48 @@ def eval_set(name: str, setting: str | list[str], labels: pd.DataFrame, test: pd
     return df.loc[keep, [c for c in df.columns if not c.startswith("_")]].reset_index(drop=True), quarantined
 
 
-def pool_chunks(name: str, cfg: dict, train_cards: pd.DataFrame, corpus: pd.DataFrame | None,
+def pool_chunks(name: str, cfg: Pools, train_cards: pd.DataFrame, corpus: pd.DataFrame | None,
                 seed: int) -> tuple[Iterable[pd.DataFrame], int | None]:
     """Pool `name` as chunks, and its records counted apart from the parser (None for a pool built here):
     built from the corpus (one chunk, as big as the train cards times k), or read from the user's files."""
-    setting, builder = cfg[name], BUILDERS[name]
+    setting, builder = getattr(cfg, name), BUILDERS[name]
     if setting != builder:
-        fmt = cfg["tsv_format"]
+        fmt = cfg.tsv_format
         return pool_file_chunks(setting, tsv_format=fmt), sum(count_records(p, fmt) for p in expand_paths(setting))
     if corpus is None:
         raise InputError(f"params.yaml pools.{name}: {builder!r} needs pools.corpus (a docs file or 'demo')")
-    k = cfg[f"{name}_k"]
+    k = getattr(cfg, f"{name}_k")
     return [retrieve_pool(train_cards, corpus, k) if name == "runtime" else url_try_pool(train_cards, corpus, k, seed)], None
 
 
-def build_pools(labels: pd.DataFrame, params: dict, out: Path = OUT, quarantine: Path = QUARANTINE) -> dict:
+def build_pools(labels: pd.DataFrame, params: Params, out: Path = OUT, quarantine: Path = QUARANTINE) -> dict:
     """Write all splits, pools and eval sets under `out` and the rejected rows to `quarantine`;
     returns the metrics. The pools stream (pool_stream.py); splits and eval sets are the labels' size."""
-    cfg = params["pools"]
-    seed = params["seed"]
-    labels = labels.assign(split=split_labels(labels, cfg["split"], cfg["fractions"], seed))
+    cfg = params.pools
+    seed = params.seed
+    labels = labels.assign(split=split_labels(labels, cfg.split, cfg.fractions.model_dump(), seed))
     frames = {s: labels[labels["split"] == s].drop(columns="split").reset_index(drop=True) for s in SPLITS}
     test = frames.pop("test")
-    off_cards, off_docs = groups_off(labels, params["ecom"]["enabled"])
+    off_cards, off_docs = groups_off(labels, params.ecom.enabled)
     groups_removed = {s: int(frames[s]["card_id"].isin(off_cards).sum()) for s in ("train", "valid")}
     frames = {s: df[~df["card_id"].isin(off_cards)].reset_index(drop=True) for s, df in frames.items()}
     train_cards = cards_of(frames["train"])
     test_docs = set(test["doc_url"])
     corpus = None
-    if cfg["corpus"] == "demo":
+    if cfg.corpus == "demo":
         corpus = pd.read_parquet(DEMO_DIR / "corpus.parquet")
-    elif cfg["corpus"]:
-        corpus = pd.concat([read_table(p, cfg["tsv_format"]) for p in expand_paths(cfg["corpus"])], ignore_index=True)
+    elif cfg.corpus:
+        corpus = pd.concat([read_table(p, cfg.tsv_format) for p in expand_paths(cfg.corpus)], ignore_index=True)
     if corpus is not None:
-        held = off_docs | (set() if cfg["allow_test_docs"] else test_docs)
+        held = off_docs | (set() if cfg.allow_test_docs else test_docs)
         corpus = corpus[~corpus["doc_url"].map(lambda u: canonical_url(u) or u).isin(held)].reset_index(drop=True)
     eval_sets, rejected = {}, []
-    for name, setting in (params["eval"]["sets"] or {}).items():
-        eval_sets[name], bad = eval_set(name, setting, labels, test, cfg["split"], params["ingest"]["tsv_format"])
+    for name, setting in (params.eval.sets or {}).items():
+        eval_sets[name], bad = eval_set(name, setting, labels, test, cfg.split, params.ingest.tsv_format)
         rejected.append(bad.assign(pool=f"eval/{name}"))
     # Eval sets are held out like test: their cards and documents never reach training or the pools.
     held_out = pd.concat([test, *eval_sets.values()], ignore_index=True)
-    how, allow = cfg["split"], cfg["allow_test_docs"]
+    how, allow = cfg.split, cfg.allow_test_docs
     removed = guard_leaks(frames, held_out, how, allow)
     check_no_leaks(frames, held_out, how, allow)
     valid = frames["valid"]
@@ -255,7 +259,7 @@ def build_pools(labels: pd.DataFrame, params: dict, out: Path = OUT, quarantine:
         for name in POOLS:
             chunks, counted = pool_chunks(name, cfg, train_cards, corpus, seed)
             stats, keys[name] = stream_pool(name, chunks, out / f"{name}.parquet", out / ".parts" / name,
-                                            lambda df, urls: trash_reasons(df, cfg["trash"], False, urls), guard, sink)
+                                            lambda df, urls: trash_reasons(df, cfg.trash, False, urls), guard, sink)
             if counted is not None and counted != stats["rows_in"]:
                 raise InputError(f"params.yaml pools.{name}: its files hold {counted} records but {stats['rows_in']} "
                                  "rows were read; see `aboutness` README, 'Bad input'")
@@ -271,16 +275,16 @@ def build_pools(labels: pd.DataFrame, params: dict, out: Path = OUT, quarantine:
         shutil.rmtree(out / ".parts", ignore_errors=True)
     union = pool_stats["runtime"]["rows"] + pool_stats["url_try"]["rows"] - shared
     overlap = shared / max(1, union)
-    if overlap > cfg["max_overlap"]:
+    if overlap > cfg.max_overlap:
         warnings.warn(f"pools runtime and url_try overlap (Jaccard {overlap:.2f}) above "
-                      f"pools.max_overlap={cfg['max_overlap']}", stacklevel=1)
+                      f"pools.max_overlap={cfg.max_overlap}", stacklevel=1)
     frames["test"] = test
     frames.update({f"eval/{k}": v for k, v in eval_sets.items()})
     (out / "eval").mkdir(exist_ok=True)
     for name, df in frames.items():
         write_parquet(df, out / f"{name}.parquet")
     return {
-        "split": cfg["split"],
+        "split": cfg.split,
         "sizes": {s: len(frames[s]) for s in SPLITS},
         "cards": {s: int(frames[s]["card_id"].nunique()) for s in SPLITS},
         "label_mix": {s: label_mix(frames[s]) for s in SPLITS},

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import datasets
 import numpy as np
@@ -33,6 +34,9 @@ from aboutness.training import (
     write_curves,
 )
 
+if TYPE_CHECKING:  # the schema's types, for hints only
+    from aboutness.params import Distill, Params
+
 OUT = Path("models/student")
 CKPT = Path("models/student_ckpt")
 VALID = Path("data/pools/valid.parquet")
@@ -40,9 +44,9 @@ CURVES = Path("metrics/curves/student.tsv")
 FINGERPRINT_KEYS = ("seed", "model", "distill", "teacher.allow_pickle")  # the params distill reads (as in dvc.yaml)
 
 
-def student_text(params: dict) -> dict:
-    m = params["model"]
-    return {"card_fields": m["card_fields"], "doc_fields": m["doc_fields"], "seq_len": m["seq_len"]}
+def student_text(params: Params) -> dict:
+    m = params.model
+    return {"card_fields": m.card_fields, "doc_fields": m.doc_fields, "seq_len": m.seq_len}
 
 
 def teacher_targets(df: pd.DataFrame, teacher_meta: dict, target: str, temperature: float) -> np.ndarray:
@@ -65,17 +69,17 @@ def gold_targets(labels: pd.Series, target: str) -> np.ndarray:
     return onehot[:, 0].copy() if target == "vital" else onehot
 
 
-def student_targets(df: pd.DataFrame, teacher_meta: dict, cfg: dict) -> tuple[np.ndarray, np.ndarray]:
+def student_targets(df: pd.DataFrame, teacher_meta: dict, cfg: Distill) -> tuple[np.ndarray, np.ndarray]:
     """What the student learns from each row: the teacher's target, mixed with the gold label where there
     is one (distill.label_weight), and the row's weight."""
-    y = teacher_targets(df, teacher_meta, cfg["target"], cfg["temperature"])
-    if cfg["label_weight"] and "label" in df.columns:
+    y = teacher_targets(df, teacher_meta, cfg.target, cfg.temperature)
+    if cfg.label_weight and "label" in df.columns:
         has_gold = df["label"].notna().to_numpy()
-        gold = gold_targets(df.loc[has_gold, "label"], cfg["target"])
-        y[has_gold] = (1 - cfg["label_weight"]) * y[has_gold] + cfg["label_weight"] * gold
+        gold = gold_targets(df.loc[has_gold, "label"], cfg.target)
+        y[has_gold] = (1 - cfg.label_weight) * y[has_gold] + cfg.label_weight * gold
     # Pools hold few positives; weighting rows by the teacher's P(about) keeps the vital class heard.
-    p_about = y if cfg["target"] == "vital" else y[:, 0]
-    return y, df["weight"].to_numpy(np.float32) * (1 + cfg["positive_weight"] * p_about)
+    p_about = y if cfg.target == "vital" else y[:, 0]
+    return y, df["weight"].to_numpy(np.float32) * (1 + cfg.positive_weight * p_about)
 
 
 def p_about_mean(ds: datasets.Dataset) -> float:
@@ -87,26 +91,21 @@ def p_about_mean(ds: datasets.Dataset) -> float:
     return total / max(1, len(ds))
 
 
-def build_student(params: dict, n_out: int, teacher_dir: Path = TEACHER):
+def build_student(params: Params, n_out: int, teacher_dir: Path = TEACHER):
     """Bottom `model.layers` layers of the fine-tuned teacher (trunc) or of `model.base` (pretrained)."""
-    m = params["model"]
-    if m["init"] == "trunc":
-        source = teacher_dir
-    elif m["init"] == "pretrained":
-        source = m["base"]
-    else:
-        raise InputError(f"params.yaml model.init: {m['init']!r}; expected trunc or pretrained")
-    model = load_classifier(source, n_out, params["teacher"]["allow_pickle"], m["attention_dropout"])
+    m = params.model
+    source = teacher_dir if m.init == "trunc" else m.base
+    model = load_classifier(source, n_out, params.teacher.allow_pickle, m.attention_dropout)
     tokenizer = load_tokenizer(source)
-    model = set_pooling(truncate_layers(model, m["layers"], m["layer_map"], "model.layers"), m["pooling"], tokenizer.sep_token_id)
+    model = set_pooling(truncate_layers(model, m.layers, m.layer_map, "model.layers"), m.pooling, tokenizer.sep_token_id)
     return model, tokenizer
 
 
-def hidden_match(params: dict, student: PreTrainedModel) -> tuple[PreTrainedModel | None, list[tuple[int, int]]]:
+def hidden_match(params: Params, student: PreTrainedModel) -> tuple[PreTrainedModel | None, list[tuple[int, int]]]:
     """The teacher and the (student layer, teacher layer) pairs whose hidden states the student learns
     (distill.hidden_weight > 0): TinyBERT's uniform map, the student's layer j of k to the teacher's layer
     round(j * n / k), so that the student's last layer learns the teacher's last."""
-    if not params["distill"]["hidden_weight"]:
+    if not params.distill.hidden_weight:
         return None, []
     teacher = load_saved(TEACHER)[0]
     n, k = teacher.config.num_hidden_layers, student.config.num_hidden_layers
@@ -143,42 +142,42 @@ def check_collapse(student_f1: float, teacher_meta: dict, min_share: float) -> f
     return student_f1 / teacher_f1
 
 
-def distill(params: dict) -> dict:
-    m, cfg = params["model"], params["distill"]
+def distill(params: Params) -> dict:
+    m, cfg = params.model, params.distill
     seed = section_seed(params, "distill")  # a student seed study re-uses the teacher and its scored pools
     teacher_meta = load_meta(TEACHER)
     text_cfg = student_text(params)
-    n_out = 1 if cfg["target"] == "vital" else len(LABELS)
+    n_out = 1 if cfg.target == "vital" else len(LABELS)
     head = "vital" if n_out == 1 else "onetarget"
     set_seed(seed)  # the new head's random init must come from params.yaml too
     model, tokenizer = build_student(params, n_out)
     valid = pd.read_parquet(VALID)
-    paths = [scored_path(n) for n in cfg["pools"]]
+    paths = [scored_path(n) for n in cfg.pools]
     rows = {path: pq.read_metadata(path).num_rows for path in paths}
     if not any(rows.values()):
         raise InputError(f"distill: the scored pools ({', '.join(map(str, paths))}) hold no rows; metrics/pools.json "
                          "says where they went (trash, leakage guard)")
-    chosen_on = selection_valid(valid, cfg["restyle_valid"], params["seed"])
-    valid_ds = PairDataset(encode(tokenizer, chosen_on, text_cfg), gold_targets(chosen_on["label"], cfg["target"]))
+    chosen_on = selection_valid(valid, cfg.restyle_valid, params.seed)
+    valid_ds = PairDataset(encode(tokenizer, chosen_on, text_cfg), gold_targets(chosen_on["label"], cfg.target))
     # the checkpoint kept is the one with the best valid vital F1, the student's one job
     args = training_args(CKPT, m, seed, sum(rows.values()), "vital_f1", greater_is_better=True)
     inputs = tuple(paths) + (VALID, TEACHER / "model.safetensors", Path(__file__))
-    base = m["base"] if m["init"] == "pretrained" else None  # a trunc student's source, models/teacher, is in inputs
+    base = m.base if m.init == "pretrained" else None  # a trunc student's source, models/teacher, is in inputs
     resume = prepare_checkpoints(CKPT, run_fingerprint("distill", params, FINGERPRINT_KEYS, base, inputs), args)
     # The tokenised pools are cached beside the checkpoints, which go whenever the run's fingerprint changes
     # (code, params, data by content): datasets' own cache key (file paths and times, functions by name) could
     # serve rows of an older text or targets function, and its default home grows with every experiment.
     datasets.config.HF_DATASETS_CACHE = str((CKPT / "datasets").resolve())
     with args.main_process_first(local=False, desc="tokenising the pools"):  # under DDP one rank builds the cache
-        augment = partial(restyle_batch, share=cfg["restyle_share"], seed=seed) if cfg["restyle_share"] else None
+        augment = partial(restyle_batch, share=cfg.restyle_share, seed=seed) if cfg.restyle_share else None
         train_ds = scored_dataset([path for path in paths if rows[path]], tokenizer, text_cfg,
                                   partial(student_targets, teacher_meta=teacher_meta, cfg=cfg), augment=augment)
     teacher, hidden_layers = hidden_match(params, model)
     trainer = PairTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=valid_ds,
-                          data_collator=collator(tokenizer), compute_metrics=vital_metrics, head=head, loss=cfg["loss"],
-                          temperature=cfg["temperature"], teacher=teacher, hidden_weight=cfg["hidden_weight"],
+                          data_collator=collator(tokenizer), compute_metrics=vital_metrics, head=head, loss=cfg.loss,
+                          temperature=cfg.temperature, teacher=teacher, hidden_weight=cfg.hidden_weight,
                           hidden_layers=hidden_layers,
-                          optimizers=(head_optimizer(model, m["lr"], m["weight_decay"], m["head_lr_mult"]), None))
+                          optimizers=(head_optimizer(model, m.lr, m.weight_decay, m.head_lr_mult), None))
     if resume:
         print(f"distill: resuming from {resume}")
     trainer.train(resume_from_checkpoint=resume)
@@ -186,19 +185,19 @@ def distill(params: dict) -> dict:
     if not trainer.is_world_process_zero():  # under DDP only rank 0 writes the results
         return {}
     model = trainer.model
-    meta = {"head": head, "labels": list(LABELS), "text": text_cfg, "role": "student", "layers": m["layers"],
-            "init": m["init"], "pooling": m["pooling"], "target": cfg["target"], "threshold": 0.5, "thresholds": None}
-    logits = predict_logits(model, tokenizer, chosen_on, text_cfg, batch_size=m["batch_size"] * 2)
+    meta = {"head": head, "labels": list(LABELS), "text": text_cfg, "role": "student", "layers": m.layers,
+            "init": m.init, "pooling": m.pooling, "target": cfg.target, "threshold": 0.5, "thresholds": None}
+    logits = predict_logits(model, tokenizer, chosen_on, text_cfg, batch_size=m.batch_size * 2)
     if head == "vital":
         meta["threshold"] = bagged_vital_threshold(1 / (1 + np.exp(-logits[:, 0])), chosen_on["label"].to_numpy(), seed)
     p, pred = class_scores(logits[: len(valid)], meta)  # valid as it is comes first
     valid_f1 = vital_f1(valid["label"], pred)
-    restyled = restyled_valid(valid, params["seed"])
-    restyled_pred = class_scores(predict_logits(model, tokenizer, restyled, text_cfg, batch_size=m["batch_size"] * 2), meta)[1]
+    restyled = restyled_valid(valid, params.seed)
+    restyled_pred = class_scores(predict_logits(model, tokenizer, restyled, text_cfg, batch_size=m.batch_size * 2), meta)[1]
     write_curves(trainer, CURVES)  # kept for a collapsed run too: the curve is where to look first
-    share = check_collapse(valid_f1, teacher_meta, cfg["min_share"])
+    share = check_collapse(valid_f1, teacher_meta, cfg.min_share)
     save_model_dir(OUT, model, tokenizer, meta)
     return {"valid_vital_f1": valid_f1, "valid_restyled_vital_f1": vital_f1(restyled["label"], restyled_pred),
             "seed": seed, "valid_vital_f1_share_of_teacher": share,
-            "layers": m["layers"], "distill_pairs": len(train_ds), "steps": trainer.state.global_step,
+            "layers": m.layers, "distill_pairs": len(train_ds), "steps": trainer.state.global_step,
             "teacher_p_about_mean": p_about_mean(train_ds)}

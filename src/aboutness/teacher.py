@@ -4,6 +4,7 @@ threshold fitted on valid. The stage `train_teacher` runs `train_teacher`."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,6 @@ from transformers import set_seed
 from aboutness.augment import teacher_views
 from aboutness.columns import LABEL_ID, LABELS
 from aboutness.data import PairDataset, encode
-from aboutness.errors import InputError
 from aboutness.heads import class_scores
 from aboutness.inference import predict_logits
 from aboutness.metrics import bagged_vital_threshold, vital_f1
@@ -29,6 +29,9 @@ from aboutness.training import (
     write_curves,
 )
 
+if TYPE_CHECKING:  # the schema's types, for hints only
+    from aboutness.params import Params, Teacher
+
 OUT = Path("models/teacher")
 CKPT = Path("models/teacher_ckpt")
 TRAIN, VALID = Path("data/pools/train.parquet"), Path("data/pools/valid.parquet")
@@ -36,18 +39,16 @@ CURVES = Path("metrics/curves/teacher.tsv")
 FINGERPRINT_KEYS = ("seed", "text", "teacher")  # the params train_teacher reads (dvc.yaml lists the same)
 
 
-def teacher_text(params: dict) -> dict:
-    return {"card_fields": params["text"]["card_fields"], "doc_fields": params["teacher"]["doc_fields"],
-            "seq_len": params["text"]["seq_len"]}
+def teacher_text(params: Params) -> dict:
+    return {"card_fields": params.text.card_fields, "doc_fields": params.teacher.doc_fields,
+            "seq_len": params.text.seq_len}
 
 
-def targets(labels: pd.Series, cfg: dict) -> np.ndarray:
+def targets(labels: pd.Series, cfg: Teacher) -> np.ndarray:
     """One-hot rows for onetarget; the ordinal score from params for msetarget."""
-    if cfg["head"] == "onetarget":
+    if cfg.head == "onetarget":
         return np.eye(len(LABELS), dtype=np.float32)[labels.map(LABEL_ID).to_numpy()]
-    if cfg["head"] == "msetarget":
-        return labels.map(cfg["mse_targets"]).to_numpy(dtype=np.float32)
-    raise InputError(f"params.yaml teacher.head: {cfg['head']!r}; expected onetarget or msetarget")
+    return labels.map(cfg.mse_targets.model_dump()).to_numpy(dtype=np.float32)
 
 
 def row_weights(train: pd.DataFrame, class_weight: str | None) -> np.ndarray:
@@ -56,18 +57,16 @@ def row_weights(train: pd.DataFrame, class_weight: str | None) -> np.ndarray:
     w = train["weight"].to_numpy(np.float64)
     if class_weight is None:
         return w
-    if class_weight != "balanced":
-        raise InputError(f"params.yaml teacher.class_weight: {class_weight!r}; expected balanced or null")
     counts = train["label"].value_counts()
     return w * train["label"].map(len(train) / (len(counts) * counts)).to_numpy(np.float64)
 
 
-def training_set(tokenizer, train: pd.DataFrame, params: dict, seed: int) -> PairDataset:
+def training_set(tokenizer, train: pd.DataFrame, params: Params, seed: int) -> PairDataset:
     """The training pairs as the teacher learns them: the views params ask for (augment.py), encoded, with
     targets and weights read from the viewed rows, since a view may relabel a row (an inserted mention)."""
-    cfg, text_cfg = params["teacher"], teacher_text(params)
-    fit = teacher_views(train, cfg, text_cfg["card_fields"], params["model"]["card_fields"], seed)
-    return PairDataset(encode(tokenizer, fit, text_cfg), targets(fit["label"], cfg), row_weights(fit, cfg.get("class_weight")))
+    cfg, text_cfg = params.teacher, teacher_text(params)
+    fit = teacher_views(train, cfg, text_cfg["card_fields"], params.model.card_fields, seed)
+    return PairDataset(encode(tokenizer, fit, text_cfg), targets(fit["label"], cfg), row_weights(fit, cfg.class_weight))
 
 
 def fit_thresholds(score: np.ndarray, gold: np.ndarray) -> list[float]:
@@ -83,27 +82,27 @@ def fit_thresholds(score: np.ndarray, gold: np.ndarray) -> list[float]:
     return best
 
 
-def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
-    cfg, seed = params["teacher"], section_seed(params, "teacher")
+def train_teacher(params: Params, out: Path = OUT, ckpt: Path = CKPT) -> dict:
+    cfg, seed = params.teacher, section_seed(params, "teacher")
     text_cfg = teacher_text(params)
     train, valid = pd.read_parquet(TRAIN), pd.read_parquet(VALID)
     set_seed(seed)  # the new head's random init must come from params.yaml too
-    n_out = 1 if cfg["head"] == "msetarget" else len(LABELS)
-    model = load_classifier(cfg["base"], n_out, cfg["allow_pickle"], cfg["attention_dropout"])
-    tokenizer = load_tokenizer(cfg["base"])
-    if cfg["layers"] and not cfg["truncate_after"]:
-        truncate_layers(model, cfg["layers"], param="teacher.layers")
-    if cfg["head"] == "msetarget":
+    n_out = 1 if cfg.head == "msetarget" else len(LABELS)
+    model = load_classifier(cfg.base, n_out, cfg.allow_pickle, cfg.attention_dropout)
+    tokenizer = load_tokenizer(cfg.base)
+    if cfg.layers and not cfg.truncate_after:
+        truncate_layers(model, cfg.layers, param="teacher.layers")
+    if cfg.head == "msetarget":
         model.config.problem_type = "regression"
     train_ds = training_set(tokenizer, train, params, seed)
     valid_ds = PairDataset(encode(tokenizer, valid, text_cfg), targets(valid["label"], cfg))
-    one = cfg["head"] == "onetarget"
+    one = cfg.head == "onetarget"
     args = training_args(ckpt, cfg, seed, len(train), "macro_f1" if one else "loss", greater_is_better=one)
-    optimizer = head_optimizer(model, cfg["lr"], cfg["weight_decay"], cfg["head_lr_mult"])
+    optimizer = head_optimizer(model, cfg.lr, cfg.weight_decay, cfg.head_lr_mult)
     trainer = PairTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=valid_ds,
                           data_collator=collator(tokenizer), compute_metrics=class_metrics if one else None,
-                          optimizers=(optimizer, None), head=cfg["head"], loss="ce")
-    resume = prepare_checkpoints(ckpt, run_fingerprint("train_teacher", params, FINGERPRINT_KEYS, cfg["base"], (TRAIN, VALID)), args)
+                          optimizers=(optimizer, None), head=cfg.head, loss="ce")
+    resume = prepare_checkpoints(ckpt, run_fingerprint("train_teacher", params, FINGERPRINT_KEYS, cfg.base, (TRAIN, VALID)), args)
     if resume:
         print(f"train_teacher: resuming from {resume}")
     trainer.train(resume_from_checkpoint=resume)
@@ -113,12 +112,12 @@ def train_teacher(params: dict, out: Path = OUT, ckpt: Path = CKPT) -> dict:
         return {}
     write_curves(trainer, CURVES)
     model = trainer.model
-    if cfg["layers"] and cfg["truncate_after"]:
-        truncate_layers(model, cfg["layers"], param="teacher.layers")
-    meta = {"head": cfg["head"], "labels": list(LABELS), "text": text_cfg, "role": "teacher",
+    if cfg.layers and cfg.truncate_after:
+        truncate_layers(model, cfg.layers, param="teacher.layers")
+    meta = {"head": cfg.head, "labels": list(LABELS), "text": text_cfg, "role": "teacher",
             "layers": model.config.num_hidden_layers, "thresholds": None}
-    logits = predict_logits(model, tokenizer, valid, text_cfg, batch_size=cfg["batch_size"] * 2)
-    if cfg["head"] == "msetarget":
+    logits = predict_logits(model, tokenizer, valid, text_cfg, batch_size=cfg.batch_size * 2)
+    if cfg.head == "msetarget":
         meta["thresholds"] = fit_thresholds(logits[:, 0], valid["label"].to_numpy())
     p_about, pred = class_scores(logits, meta)
     # The vital decision gets its own P(about) cut, as the student's does; the 3 classes keep argmax.

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-CARD_FIELD_NAMES = ("title", "subtitle", "main_type", "definition")
-DOC_FIELD_NAMES = ("title", "url", "body")
+from aboutness.columns import CARD_FIELD_NAMES, DOC_FIELD_NAMES
+
 SEP = " | "
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])")  # a sentence end: punctuation, space, a capital
 

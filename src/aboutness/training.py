@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import datasets
 import numpy as np
@@ -21,6 +22,9 @@ from aboutness.columns import LABELS
 from aboutness.heads import class_scores
 from aboutness.metrics import best_vital_threshold, macro_f1, vital_f1
 from aboutness.models import resolve_base
+
+if TYPE_CHECKING:  # the schema's types, for hints only
+    from aboutness.params import Training
 
 
 def per_example_loss(logits: torch.Tensor, target: torch.Tensor, head: str, loss: str, temperature: float = 1.0) -> torch.Tensor:
@@ -171,20 +175,20 @@ def vital_metrics(eval_pred) -> dict[str, float]:
     return {"vital_f1": vital_f1(gold, np.where(p_about >= threshold, "about", ""))}
 
 
-def training_args(out_dir: Path, cfg: dict, seed: int, n_train: int, best_metric: str, greater_is_better: bool) -> TrainingArguments:
-    steps_per_epoch = max(1, -(-n_train // cfg["batch_size"]))
-    eval_steps = cfg.get("eval_steps") or steps_per_epoch
+def training_args(out_dir: Path, cfg: Training, seed: int, n_train: int, best_metric: str, greater_is_better: bool) -> TrainingArguments:
+    steps_per_epoch = max(1, -(-n_train // cfg.batch_size))
+    eval_steps = cfg.eval_steps or steps_per_epoch
     cuda = torch.cuda.is_available()
     return TrainingArguments(
         output_dir=str(out_dir),
         seed=seed,
         data_seed=seed,
-        learning_rate=cfg["lr"],
-        num_train_epochs=cfg["epochs"],
-        per_device_train_batch_size=cfg["batch_size"],
-        per_device_eval_batch_size=cfg["batch_size"] * 2,
-        warmup_steps=cfg["warmup"],
-        weight_decay=cfg["weight_decay"],
+        learning_rate=cfg.lr,
+        num_train_epochs=cfg.epochs,
+        per_device_train_batch_size=cfg.batch_size,
+        per_device_eval_batch_size=cfg.batch_size * 2,
+        warmup_steps=cfg.warmup,
+        weight_decay=cfg.weight_decay,
         eval_strategy="steps",
         eval_steps=eval_steps,
         save_strategy="steps",
@@ -197,7 +201,7 @@ def training_args(out_dir: Path, cfg: dict, seed: int, n_train: int, best_metric
         train_sampling_strategy="group_by_length",
         bf16=cuda and torch.cuda.is_bf16_supported(),
         # on a GPU host, padding batches in worker processes keeps the GPU fed; on CPU they compete with the model
-        dataloader_num_workers=cfg.get("loader_workers", 4 if cuda else 0),
+        dataloader_num_workers=(4 if cuda else 0) if cfg.loader_workers is None else cfg.loader_workers,
         report_to="none",
         # our rows carry a `weight` the model's forward does not take; by default the Trainer drops such
         # columns before the loss sees them, which silently trained every run unweighted
@@ -210,10 +214,10 @@ def training_args(out_dir: Path, cfg: dict, seed: int, n_train: int, best_metric
     )
 
 
-def schedule(cfg: dict) -> dict:
+def schedule(cfg: Training) -> dict:
     """After warm-up, the lr decays to `lr_end` x its peak: 0 keeps the Trainer's linear decay to zero;
     above 0, transformers' cosine decay to that floor (`cosine_with_min_lr`), so the last epoch still learns."""
-    end = cfg.get("lr_end") or 0.0
+    end = cfg.lr_end or 0.0
     if not end:
         return {"lr_scheduler_type": "linear"}
     return {"lr_scheduler_type": "cosine_with_min_lr", "lr_scheduler_kwargs": {"min_lr_rate": end}}

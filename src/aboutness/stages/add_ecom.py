@@ -23,11 +23,11 @@ METRICS = Path("metrics/ecom.json")
 @stage
 def main() -> None:
     params = load_params()
-    cfg = params["ecom"]
+    cfg = params.ecom
     base = pd.read_parquet(INGESTED)
     counts = None
-    if cfg["labels"] is not None:
-        merged, quarantined, counts = add_ecom(base, label_files(cfg["labels"], "ecom.parquet"), params["ingest"]["tsv_format"])
+    if cfg.labels is not None:
+        merged, quarantined, counts = add_ecom(base, label_files(cfg.labels, "ecom.parquet"), params.ingest.tsv_format)
     else:
         merged, quarantined = base, empty_quarantine()
     write_parquet(merged, LABELS)
@@ -37,7 +37,7 @@ def main() -> None:
     write_json(METRICS, metrics)
     print("add_ecom: " + ", ".join(f"{g} {c['rows']} rows" for g, c in metrics["groups"].items()))
     if counts:  # checked after the quarantine is written, so the user can read why
-        check_reject_share(counts, cfg["max_reject_share"], "ecom.max_reject_share", QUARANTINE)
+        check_reject_share(counts, cfg.max_reject_share, "ecom.max_reject_share", QUARANTINE)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ METRICS = Path("metrics/baselines.json")
 @stage
 def main() -> None:
     params = load_params()
-    cfg, seed = params["eval"], params["seed"]
+    cfg, seed = params.eval, params.seed
     sets = eval_sets()
     preds = baseline_predictions(pd.read_parquet(POOLS / "train.parquet"), sets, seed)
     results = {name: set_metrics(sets, by_set, cfg, seed) for name, by_set in preds.items()}

@@ -30,8 +30,8 @@ def main(model: str = "") -> None:
     if model not in MODELS:
         raise InputError(f"evaluate: unknown model {model!r}; expected one of {sorted(MODELS)}")
     params = load_params()
-    cfg, seed = params["eval"], params["seed"]
-    scoring_batch_size(cfg["batch_size"], best_device(), 1, "eval.batch_size")  # a bad value fails before any model loads
+    cfg, seed = params.eval, params.seed
+    scoring_batch_size(cfg.batch_size, best_device(), 1, "eval.batch_size")  # a bad value fails before any model loads
     metrics, preds = evaluate_model(MODELS[model], eval_sets(), cfg, seed)
     for set_name, df in preds.items():
         write_parquet(df, PRED_DIR / model / f"{set_name}.parquet")

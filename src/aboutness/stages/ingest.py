@@ -18,18 +18,18 @@ METRICS = Path("metrics/ingest.json")
 @stage
 def main() -> None:
     params = load_params()
-    cfg = params["ingest"]
+    cfg = params.ingest
     DEMO_DIR.mkdir(parents=True, exist_ok=True)
     if uses_demo(params):
         write_demo(params)
-    kept, quarantined, metrics = ingest(label_files(cfg["labels"], "labels.parquet"), cfg["tsv_format"])
+    kept, quarantined, metrics = ingest(label_files(cfg.labels, "labels.parquet"), cfg.tsv_format)
     write_parquet(kept, INGESTED)
     write_quarantine(quarantined, QUARANTINE)
     write_json(METRICS, metrics)
     print(f"ingest: {metrics['rows_in']} rows in, {metrics['rows_kept']} kept, "
           f"{metrics['rows_quarantined']} quarantined ({QUARANTINE}); {metrics['records_over_several_lines']} records "
           "ran over several lines")
-    check_reject_share(metrics, cfg["max_reject_share"], "ingest.max_reject_share", QUARANTINE)
+    check_reject_share(metrics, cfg.max_reject_share, "ingest.max_reject_share", QUARANTINE)
 
 
 if __name__ == "__main__":

@@ -25,21 +25,21 @@ SPEED = Path("metrics/timing/scoring_speed.json")
 @stage
 def main() -> None:
     params = load_params()
-    cfg = params["distill"]
+    cfg = params.distill
     stats, speed = {}, {}
-    scorer = None if cfg["engine"] == "ray" else TeacherScorer(TEACHER, cfg["score_batch_size"], cfg["score_int8"])
-    for name in cfg["pools"]:
+    scorer = None if cfg.engine == "ray" else TeacherScorer(TEACHER, cfg.score_batch_size, cfg.score_int8)
+    for name in cfg.pools:
         src, dst = POOLS / f"{name}.parquet", scored_path(name)
         start = time.perf_counter()
         with torch.no_grad():  # not process-wide: a caller in the same process may train afterwards
             if scorer is None:
-                rows = score_file_ray(src, dst, TEACHER, cfg["score_batch_size"], cfg["score_chunk_rows"], params["ray"])
+                rows = score_file_ray(src, dst, TEACHER, cfg.score_batch_size, cfg.score_chunk_rows, params.ray)
             else:
-                rows = score_file(src, dst, scorer, cfg["score_chunk_rows"])
+                rows = score_file(src, dst, scorer, cfg.score_chunk_rows)
         secs = time.perf_counter() - start
         stats[name] = {"rows": rows}
         speed[name] = {"seconds": round(secs, 1), "pairs_per_s": round(rows / max(secs, 1e-9), 1),
-                       "device": f"ray ({params['ray']['address'] or 'local'})" if scorer is None else scorer.runtime}
+                       "device": f"ray ({params.ray.address or 'local'})" if scorer is None else scorer.runtime}
     write_json(METRICS, stats)
     write_json(SPEED, speed)
     print("score_pools: " + ", ".join(f"{k} {stats[k]['rows']} pairs at {v['pairs_per_s']}/s" for k, v in speed.items()))
