@@ -1,7 +1,7 @@
 """A teacher seed study without DVC: train_teacher for each `teacher.seed` (the data, drawn with the
 top-level seed, stays the workspace's), then the teacher on test and every eval set. One JSON line a run
 goes to the output file; the models go under --models, never to models/teacher. train_teacher rewrites
-metrics/curves/teacher.tsv: `git checkout -- metrics/curves/teacher.tsv` afterwards. Used for the teacher
+dvclive/teacher: `git checkout -- dvclive/teacher` afterwards. Used for the teacher
 seed figures in docs/data.md and docs/probes.md. Probes are reported twice: `valid_probe_*`, built from
 valid, to choose a recipe on, and `probe_*`, built from test, as `evaluate` reports them.
 

@@ -28,7 +28,7 @@ from aboutness.params import Training
 from aboutness.student import build_student
 from aboutness.teacher import fit_thresholds
 from aboutness.training import LengthGroupedIndices, per_example_loss
-from conftest import as_params, save_tiny_bert
+from conftest import as_params, raw_params, save_tiny_bert
 
 TEXT = {"card_fields": ["title", "subtitle"], "doc_fields": ["title", "url", "body"], "seq_len": 40}
 
@@ -373,7 +373,7 @@ def test_run_fingerprint_changes_with_every_input_that_shapes_a_run(tmp_path, mo
     model's weights and the world size were not part of the old fingerprint (issue 14, point 3)."""
     import shutil
 
-    from aboutness.training import run_fingerprint
+    from aboutness.checkpoints import run_fingerprint
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "src").mkdir()
@@ -381,7 +381,7 @@ def test_run_fingerprint_changes_with_every_input_that_shapes_a_run(tmp_path, mo
     (tmp_path / "data.parquet").write_bytes(b"rows")
     base = tmp_path / "base_models/bert"
     shutil.copytree(tiny_bert, base)
-    params = {"seed": 1, "teacher": {"lr": 1e-4}, "model": {"lr": 1e-4}}
+    params = as_params(raw_params())  # the object the stages pass
 
     def fp(**kw):
         files = (tmp_path / "src/text.py", tmp_path / "data.parquet")
@@ -389,7 +389,7 @@ def test_run_fingerprint_changes_with_every_input_that_shapes_a_run(tmp_path, mo
 
     first = fp()
     assert fp() == first
-    params["model"]["lr"] = 3e-4  # a param the stage does not declare changes nothing
+    params.model.lr = 3e-4  # a param the stage does not declare changes nothing
     assert fp() == first
     (tmp_path / "src/text.py").write_text("def card_text(): return 'other'\n")
     second = fp()
@@ -401,7 +401,9 @@ def test_run_fingerprint_changes_with_every_input_that_shapes_a_run(tmp_path, mo
     monkeypatch.setenv("WORLD_SIZE", "2")
     assert fp() != third
     monkeypatch.delenv("WORLD_SIZE")
-    params["teacher"]["lr"] = 2e-4
+    params.teacher.lr = 2e-4
+    assert fp() != third
+    params.teacher.lr, params.teacher.head = 1e-4, "msetarget"  # a new head must not resume the old one's optimizer
     assert fp() != third
 
 

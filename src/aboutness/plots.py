@@ -53,7 +53,7 @@ def _save(fig, name: str) -> Path:
 
 
 def write_pngs(preds: dict[str, pd.DataFrame], curves: dict[str, Path]) -> list[Path]:
-    """Confusion matrices, the vital PR curve and the training curves as PNG files."""
+    """Confusion matrices, the vital PR curve and the training curves (each model's DVCLive directory) as PNG files."""
     PLOTS.mkdir(parents=True, exist_ok=True)
     out = []
     fig, axes = plt.subplots(1, len(preds), figsize=(5 * len(preds), 4.2))
@@ -70,13 +70,12 @@ def write_pngs(preds: dict[str, pd.DataFrame], curves: dict[str, Path]) -> list[
     ax.legend()
     out.append(_save(fig, "vital_pr.png"))
     fig, ax = plt.subplots(figsize=(5.5, 4.2))
-    for name, path in curves.items():
-        if path.exists():
-            c = pd.read_csv(path, sep="\t")
-            if "loss" in c:
-                ax.plot(c["step"], c["loss"], label=f"{name} train loss")
-            if "eval_loss" in c:
-                ax.plot(c["step"], c["eval_loss"], "o--", label=f"{name} valid loss")
+    for name, live_dir in curves.items():
+        for split, style, label in (("train", "-", "train loss"), ("eval", "o--", "valid loss")):
+            path = live_dir / "plots" / "metrics" / split / "loss.tsv"  # DVCLive's layout: step, loss
+            if path.exists():
+                c = pd.read_csv(path, sep="\t")
+                ax.plot(c["step"], c["loss"], style, label=f"{name} {label}")
     ax.set_xlabel("step")
     ax.set_title("training curves")
     ax.legend()

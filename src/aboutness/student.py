@@ -13,7 +13,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 from transformers import PreTrainedModel, set_seed
 
+from aboutness.checkpoints import prepare_checkpoints, run_fingerprint
 from aboutness.columns import LABEL_ID, LABELS
+from aboutness.curves import StepCurves
 from aboutness.data import PairDataset, encode, scored_dataset
 from aboutness.errors import InputError
 from aboutness.heads import class_scores
@@ -27,11 +29,8 @@ from aboutness.training import (
     PairTrainer,
     collator,
     head_optimizer,
-    prepare_checkpoints,
-    run_fingerprint,
     training_args,
     vital_metrics,
-    write_curves,
 )
 
 if TYPE_CHECKING:  # the schema's types, for hints only
@@ -40,7 +39,7 @@ if TYPE_CHECKING:  # the schema's types, for hints only
 OUT = Path("models/student")
 CKPT = Path("models/student_ckpt")
 VALID = Path("data/pools/valid.parquet")
-CURVES = Path("metrics/curves/student.tsv")
+CURVES = Path("dvclive/student")  # DVCLive: the training curves and step metrics
 FINGERPRINT_KEYS = ("seed", "model", "distill", "teacher.allow_pickle")  # the params distill reads (as in dvc.yaml)
 
 
@@ -137,7 +136,7 @@ def check_collapse(student_f1: float, teacher_meta: dict, min_share: float) -> f
         raise InputError(
             f"distill: the student collapsed or failed to learn: valid vital F1 {student_f1:.3f} is below "
             f"distill.min_share {min_share} x the teacher's {teacher_f1:.3f} = {min_share * teacher_f1:.3f}. "
-            "Try another distill.seed, a lower model.lr, or more epochs (model.epochs); metrics/curves/student.tsv "
+            "Try another distill.seed, a lower model.lr, or more epochs (model.epochs); dvclive/student/plots/metrics "
             "shows the training curve")
     return student_f1 / teacher_f1
 
@@ -161,7 +160,7 @@ def distill(params: Params) -> dict:
     valid_ds = PairDataset(encode(tokenizer, chosen_on, text_cfg), gold_targets(chosen_on["label"], cfg.target))
     # the checkpoint kept is the one with the best valid vital F1, the student's one job
     args = training_args(CKPT, m, seed, sum(rows.values()), "vital_f1", greater_is_better=True)
-    inputs = tuple(paths) + (VALID, TEACHER / "model.safetensors", Path(__file__))
+    inputs = tuple(paths) + (VALID, TEACHER / "model.safetensors")
     base = m.base if m.init == "pretrained" else None  # a trunc student's source, models/teacher, is in inputs
     resume = prepare_checkpoints(CKPT, run_fingerprint("distill", params, FINGERPRINT_KEYS, base, inputs), args)
     # The tokenised pools are cached beside the checkpoints, which go whenever the run's fingerprint changes
@@ -180,6 +179,7 @@ def distill(params: Params) -> dict:
                           optimizers=(head_optimizer(model, m.lr, m.weight_decay, m.head_lr_mult), None))
     if resume:
         print(f"distill: resuming from {resume}")
+    trainer.add_callback(StepCurves(CURVES, resume=bool(resume)))
     trainer.train(resume_from_checkpoint=resume)
     print(f"distill: rank {trainer.args.process_index} of {trainer.args.world_size} trained {trainer.state.global_step} steps")
     if not trainer.is_world_process_zero():  # under DDP only rank 0 writes the results
@@ -194,7 +194,6 @@ def distill(params: Params) -> dict:
     valid_f1 = vital_f1(valid["label"], pred)
     restyled = restyled_valid(valid, params.seed)
     restyled_pred = class_scores(predict_logits(model, tokenizer, restyled, text_cfg, batch_size=m.batch_size * 2), meta)[1]
-    write_curves(trainer, CURVES)  # kept for a collapsed run too: the curve is where to look first
     share = check_collapse(valid_f1, teacher_meta, cfg.min_share)
     save_model_dir(OUT, model, tokenizer, meta)
     return {"valid_vital_f1": valid_f1, "valid_restyled_vital_f1": vital_f1(restyled["label"], restyled_pred),

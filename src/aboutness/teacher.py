@@ -11,7 +11,9 @@ import pandas as pd
 from transformers import set_seed
 
 from aboutness.augment import teacher_views
+from aboutness.checkpoints import prepare_checkpoints, run_fingerprint
 from aboutness.columns import LABEL_ID, LABELS
+from aboutness.curves import StepCurves
 from aboutness.data import PairDataset, encode
 from aboutness.heads import class_scores
 from aboutness.inference import predict_logits
@@ -23,10 +25,7 @@ from aboutness.training import (
     class_metrics,
     collator,
     head_optimizer,
-    prepare_checkpoints,
-    run_fingerprint,
     training_args,
-    write_curves,
 )
 
 if TYPE_CHECKING:  # the schema's types, for hints only
@@ -35,7 +34,7 @@ if TYPE_CHECKING:  # the schema's types, for hints only
 OUT = Path("models/teacher")
 CKPT = Path("models/teacher_ckpt")
 TRAIN, VALID = Path("data/pools/train.parquet"), Path("data/pools/valid.parquet")
-CURVES = Path("metrics/curves/teacher.tsv")
+CURVES = Path("dvclive/teacher")  # DVCLive: the training curves and step metrics
 FINGERPRINT_KEYS = ("seed", "text", "teacher")  # the params train_teacher reads (dvc.yaml lists the same)
 
 
@@ -105,12 +104,12 @@ def train_teacher(params: Params, out: Path = OUT, ckpt: Path = CKPT) -> dict:
     resume = prepare_checkpoints(ckpt, run_fingerprint("train_teacher", params, FINGERPRINT_KEYS, cfg.base, (TRAIN, VALID)), args)
     if resume:
         print(f"train_teacher: resuming from {resume}")
+    trainer.add_callback(StepCurves(CURVES, resume=bool(resume)))
     trainer.train(resume_from_checkpoint=resume)
     rank, world = trainer.args.process_index, trainer.args.world_size
     print(f"train_teacher: rank {rank} of {world} trained {trainer.state.global_step} steps")
     if not trainer.is_world_process_zero():  # under DDP only rank 0 writes the results
         return {}
-    write_curves(trainer, CURVES)
     model = trainer.model
     if cfg.layers and cfg.truncate_after:
         truncate_layers(model, cfg.layers, param="teacher.layers")

@@ -15,7 +15,7 @@ from aboutness.files import write_json
 from aboutness.plots import write_pngs
 from aboutness.runner import stage
 
-CURVES = {name: Path(f"metrics/curves/{name}.tsv") for name in MODELS}
+CURVES = {name: Path(f"dvclive/{name}") for name in MODELS}  # the training stages' DVCLive directories
 METRICS = Path("metrics/compare.json")
 
 
