@@ -50,7 +50,7 @@ def main() -> None:
             raw["pools"]["runtime"] = [f"labels/{name}"]
             (repo / "params.yaml").write_text(yaml.safe_dump(raw))
             result = child(BUILD, str(repo))
-            kept = json.loads((repo / "metrics/pools.json").read_text())["pools"]["runtime"]["rows"]
+            kept = json.loads((repo / "reports/pools.json").read_text())["pools"]["runtime"]["rows"]
             size = (repo / "labels" / name).stat().st_size / 2**20
             peaks[name] = result["peak_rss_mb"]
             rows.append([name, f"{size:,.0f}", f"{kept:,}", f"{result['seconds']:.0f}", f"{result['peak_rss_mb']:.0f}"])

@@ -190,7 +190,7 @@ def main() -> None:
                 metrics = {"rows": pq.read_metadata(pool).num_rows}
             else:
                 build = child(BUILD, str(repo))
-                metrics = json.loads((size_dir / "repo/metrics/pools.json").read_text())["pools"]["runtime"]
+                metrics = json.loads((size_dir / "repo/reports/pools.json").read_text())["pools"]["runtime"]
                 built = size_dir / "repo/data/pools/runtime.parquet"
             dist = child(DISTILL, str(built), str(model), str(size_dir), str(args.steps))
             results[n] = {"build": build, "distill": dist, "pool": metrics}

@@ -70,7 +70,7 @@ def test_the_pipeline_runs_on_russian_labels(tmp_path):
     labels.to_csv(repo / "labels/ru.tsv", sep="\t", index=False)
     corpus.to_csv(repo / "labels/ru_corpus.tsv", sep="\t", index=False)
     run([dvc(), "repro"], repo)
-    pools = json.loads((repo / "metrics/pools.json").read_text())
+    pools = json.loads((repo / "reports/pools.json").read_text())
     assert pools["pools"]["url_try"]["rows"] > 0
     url_try = pd.read_parquet(repo / "data/pools/url_try.parquet")
     for title, url in zip(url_try["card_title"], url_try["doc_url"]):  # every pair shares a Cyrillic word
@@ -81,7 +81,7 @@ def test_the_pipeline_runs_on_russian_labels(tmp_path):
     assert {"Страница не найдена", "Доступ запрещён"} & set(quarantined["doc_title"])
     test = pd.read_parquet(repo / "data/pools/test.parquet")
     assert test["doc_url"].str.contains("xn--").any() and test["card_title"].str.contains("[а-я]").all()
-    rules = json.loads((repo / "metrics/baselines.json").read_text())
+    rules = json.loads((repo / "reports/baselines.json").read_text())
     assert rules["name_in_title"]["vital_f1"] > 0.9  # the title rule reads Cyrillic names
-    student = json.loads((repo / "metrics/student.json").read_text())
+    student = json.loads((repo / "reports/student.json").read_text())
     assert 0 <= student["vital_f1"] <= 1

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score, f1_score, precision_score
 
+from aboutness.headline import baselines_headline, model_headline
 from aboutness.metrics import bootstrap_intervals, classification_metrics, paired_bootstrap
 from aboutness.rules import BASELINES
 
@@ -50,7 +51,7 @@ def test_paired_bootstrap_separates_real_gaps_only():
 
 @pytest.mark.slow
 def test_evaluate_outputs_recompute_with_sklearn(trained_repo):
-    teacher = json.loads((trained_repo / "metrics/teacher.json").read_text())
+    teacher = json.loads((trained_repo / "reports/teacher.json").read_text())
     preds = pd.read_parquet(trained_repo / "data/eval/teacher/test.parquet")
     assert teacher["macro_f1"] == pytest.approx(f1_score(preds["gold"], preds["predicted"], average="macro",
                                                          labels=["about", "mention", "not_about"], zero_division=0))
@@ -61,8 +62,11 @@ def test_evaluate_outputs_recompute_with_sklearn(trained_repo):
         assert teacher[f"accuracy_{g}"] == pytest.approx((part["gold"] == part["predicted"]).mean())
     assert teacher["accuracy_ci_low"] <= teacher["accuracy"] <= teacher["accuracy_ci_high"]
     assert "prod_cards_accuracy" in teacher and (trained_repo / "data/eval/student/prod_cards.parquet").exists()
-    base = json.loads((trained_repo / "metrics/baselines.json").read_text())
+    base = json.loads((trained_repo / "reports/baselines.json").read_text())
     assert set(base) == set(BASELINES) and "elements_vital_f1" in base["name_in_title"]
+    # the metrics dvc.yaml declares are the headline of the detail, key for key
+    assert json.loads((trained_repo / "metrics/teacher.json").read_text()) == model_headline(teacher)
+    assert json.loads((trained_repo / "metrics/baselines.json").read_text()) == baselines_headline(base)
     # vital metrics follow the teacher's threshold fitted on valid; the 3 classes keep argmax
     meta = json.loads((trained_repo / "models/teacher/aboutness.json").read_text())
     assert 0 < meta["vital_threshold"] < 1
@@ -70,8 +74,9 @@ def test_evaluate_outputs_recompute_with_sklearn(trained_repo):
     assert teacher["vital_f1"] == pytest.approx(f1_score(preds["gold"] == "about", preds["vital"]))
     ood = pd.read_parquet(trained_repo / "data/eval/teacher/elements.parquet")
     assert len(ood) > 500 and ood["card_id"].str.startswith("elem:").all() and "elements_vital_f1" in teacher
-    student = json.loads((trained_repo / "metrics/student.json").read_text())
-    compare = json.loads((trained_repo / "metrics/compare.json").read_text())
+    student = json.loads((trained_repo / "reports/student.json").read_text())
+    assert json.loads((trained_repo / "metrics/student.json").read_text()) == model_headline(student)
+    compare = json.loads((trained_repo / "reports/compare.json").read_text())
     assert compare["vital_f1_share_of_teacher"] == pytest.approx(student["vital_f1"] / teacher["vital_f1"])
     assert compare["prod_cards_vital_f1_share_of_teacher_full_cards"] == pytest.approx(
         student["prod_cards_vital_f1"] / teacher["vital_f1"])
@@ -86,6 +91,7 @@ def test_evaluate_writes_the_probes_that_apply_and_they_recompute(trained_repo):
     from aboutness.inference import predict_logits
     from aboutness.models import load_saved, load_tokenizer
 
+    # the probes are headline figures: `dvc metrics diff` shows them (issue 34)
     teacher = json.loads((trained_repo / "metrics/teacher.json").read_text())
     student = json.loads((trained_repo / "metrics/student.json").read_text())
     assert {k for k in teacher if k.startswith("probe_")} == {f"probe_{p.name}" for p in probes.PROBES}

@@ -47,7 +47,7 @@ def set_params(path, **changes):
 @pytest.mark.slow
 @pytest.mark.parametrize("family", FAMILIES)
 def test_every_stage_runs_on_the_family(family, pools_repo, tmp_path, monkeypatch):
-    for item in ("data", "metrics", "params.yaml"):
+    for item in ("data", "metrics", "reports", "params.yaml"):
         (shutil.copytree if (pools_repo / item).is_dir() else shutil.copy)(pools_repo / item, tmp_path / item)
     save_tiny_family(family, tmp_path / "base_models" / family)
     params = tmp_path / "params.yaml"
@@ -68,7 +68,7 @@ def test_every_stage_runs_on_the_family(family, pools_repo, tmp_path, monkeypatc
         student, meta = load_saved("models/student")
         assert meta["pooling"] == pooling and student.config.num_hidden_layers == 1
         evaluate.main("student")
-        scored = json.loads(open("metrics/student.json").read())
+        scored = json.loads(open("reports/student.json").read())
         assert 0 <= scored["vital_f1"] <= 1 and scored["parameters"] == sum(p.numel() for p in student.parameters())
     # the match student as it ships: predict and the ONNX export agree with the saved model
     reference = predict_logits(student, load_tokenizer("models/student"), test, meta["text"], batch_size=8)

@@ -1,4 +1,7 @@
+import copy
+import json
 import re
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -6,9 +9,11 @@ import pandas as pd
 import pytest
 
 from aboutness.cli import main as cli
-from aboutness.cli.report import load_experiments, render_html, render_markdown
+from aboutness.cli.report import load_experiments, read_reports, render_html, render_markdown
 from conftest import ROOT, dvc, run
 
+# `dvc exp show --json` of a run from before reports/ existed: its metrics files held every number, so the rows
+# of a saved JSON like this one (or of an old revision) come from the JSON itself
 FIXTURE = ROOT / "tests/fixtures/exp_show.json"
 
 
@@ -44,9 +49,11 @@ def test_report_from_a_live_repo_with_two_experiments(trained_repo, tmp_path, mo
     assert "Running stage 'train_teacher'" not in out and "Running stage 'score_pools'" not in out
     branch = run(["git", "branch", "--show-current"], trained_repo).stdout.strip()
     shown = run([dvc(), "exp", "show", "--json"], trained_repo).stdout
-    rows = load_experiments(shown)
+    rows = load_experiments(shown, lambda revs: read_reports(revs, trained_repo))
     names = render_markdown(rows)
     assert "teacher→L1_trunc" in names and "teacher→L2_trunc" in names
+    # dvc exp show carries the headline only; the experiment's own commit holds its detail, every rule included
+    assert "baseline: tfidf_logreg" in names and all("about_precision" in r["teacher"] for r in rows)
     monkeypatch.chdir(trained_repo)
     monkeypatch.setenv("PATH", f"{Path(dvc()).parent}:{__import__('os').environ['PATH']}")
     html = tmp_path / "report.html"
@@ -340,3 +347,70 @@ def test_report_finds_the_dvc_beside_its_python_when_path_lacks_it(monkeypatch, 
     monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
     with pytest.raises(InputError, match="`dvc` is neither on PATH nor beside this Python"):
         dvc_command()
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def _write_reports(repo: Path, entry: dict) -> None:
+    """The detail files of one fixture entry, where the stages now write them (reports/<name>.json)."""
+    for path, m in entry["data"]["metrics"].items():
+        if Path(path).parent == Path("metrics"):
+            out = repo / "reports" / Path(path).name
+            out.parent.mkdir(exist_ok=True)
+            out.write_text(json.dumps(m["data"]))
+
+
+def _headline_only(entry: dict, rev: str) -> dict:
+    """The entry as `dvc exp show --json` gives it since issue 35: its own rev, the headline files only."""
+    from aboutness.headline import baselines_headline, model_headline
+
+    metrics = entry["data"]["metrics"]
+    shown = {f"metrics/{m}.json": {"data": model_headline(metrics[f"metrics/{m}.json"]["data"])} for m in ("teacher", "student")}
+    shown["metrics/baselines.json"] = {"data": baselines_headline(metrics["metrics/baselines.json"]["data"])}
+    return {**entry, "rev": rev, "data": {**entry["data"], "rev": rev, "metrics": shown}}
+
+
+def test_report_reads_each_runs_detail_from_its_commit_and_the_workspaces_from_disk(tmp_path, monkeypatch, capsys):
+    """Since issue 35 `dvc exp show` carries the headline only: the report reads every other cell from reports/ as
+    each run committed it (`git show <rev>:reports/...`), the workspace's from disk, and prints the very tables
+    it printed when the metrics held everything. A rev git does not know keeps what the JSON gives."""
+    fixture = json.loads(FIXTURE.read_text())
+    before = render_markdown(load_experiments(copy.deepcopy(fixture)))
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    _git(repo, "config", "user.email", "t@example.org")
+    _git(repo, "config", "user.name", "test")
+    shown = copy.deepcopy(fixture)
+    revs = []
+    # the baseline commit, then the experiment (a commit of its own, as `dvc exp run` makes one)
+    for path in ((1,), (1, "experiments", 0, "revs", 0)):
+        node = shown
+        for step in path:
+            node = node[step]
+        _write_reports(repo, node)
+        _git(repo, "add", "-A")
+        _git(repo, "commit", "-qm", str(node["name"]))
+        revs.append(_git(repo, "rev-parse", "HEAD"))
+        node.update(_headline_only(copy.deepcopy(node), revs[-1]))
+    _write_reports(repo, fixture[0])  # the workspace: on disk, not committed
+    shown[0] = _headline_only(fixture[0], "workspace")
+    rows = load_experiments(copy.deepcopy(shown), lambda r: read_reports(r, repo))
+    assert render_markdown(rows) == before
+    assert {r["rev"] for r in rows} <= {"workspace", *revs}
+    headline = render_markdown(load_experiments(copy.deepcopy(shown)))  # without the detail: headline cells only
+    assert headline != before and "baseline: tfidf_logreg" not in headline
+    # a saved JSON read by the command: the detail of its revs from the git of the directory it runs in
+    saved = tmp_path / "shown.json"
+    saved.write_text(json.dumps(shown))
+    monkeypatch.chdir(repo)
+    assert cli(["report", "--json", str(saved)]) == 0
+    assert capsys.readouterr().out.startswith(before)
+    # a run from before reports/ existed, or a rev this clone lacks: the metrics the JSON carries
+    old = copy.deepcopy(shown)
+    old[1] = {**fixture[1], "experiments": old[1]["experiments"]}  # the baseline commit as the fixture gives it
+    rows = load_experiments(old, lambda r: read_reports(r, repo))
+    assert render_markdown(rows) == before
+    assert read_reports(["0" * 40, revs[0]], repo).keys() == {revs[0]}

@@ -55,6 +55,6 @@ def test_report_flags_the_beaten_cell_and_prints_a_warning_line():
 
 @pytest.mark.slow
 def test_evaluate_writes_the_rule_check(trained_repo):
-    teacher = json.loads((trained_repo / "metrics/teacher.json").read_text())
-    baselines = json.loads((trained_repo / "metrics/baselines.json").read_text())
+    teacher = json.loads((trained_repo / "reports/teacher.json").read_text())
+    baselines = json.loads((trained_repo / "reports/baselines.json").read_text())
     assert teacher["sets_beaten_by_a_rule"] == len(beaten_by_rules(teacher, baselines))

@@ -41,7 +41,7 @@ def test_pulled_clone_is_up_to_date_and_gets_a_colleagues_experiment(tmp_path, t
     run([dvc(), "exp", "apply", "b-seq24"], c)
     assert "Data and pipelines are up to date" in run([dvc(), "status"], c).stdout
     assert "Running stage" not in run([dvc(), "repro"], c).stdout
-    # B's very files: the model and eval outputs from the DVC remote, the metrics (timing included) from git
+    # B's very files: the model and eval outputs from the DVC remote, the metrics and reports (timing included) from git
     for path in ("models/student/model.safetensors", "data/eval/student/test.parquet", "metrics/student.json",
-                 "metrics/timing/distill.json"):
+                 "reports/student.json", "reports/timing/distill.json"):
         assert (c / path).read_bytes() == (b / path).read_bytes(), path

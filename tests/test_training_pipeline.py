@@ -22,12 +22,12 @@ from conftest import dvc, make_repo, run, tiny_params
 def test_pipeline_trains_teacher_and_student(trained_repo):
     assert AutoConfig.from_pretrained(trained_repo / "models/student").num_hidden_layers == 2
     assert AutoConfig.from_pretrained(trained_repo / "models/teacher").num_hidden_layers == 4
-    teacher = json.loads((trained_repo / "metrics/teacher.json").read_text())
+    teacher = json.loads((trained_repo / "reports/teacher.json").read_text())
     preds = pd.read_parquet(trained_repo / "data/eval/teacher/test.parquet")
     assert teacher["accuracy"] == pytest.approx((preds["gold"] == preds["predicted"]).mean())
     scored = pd.read_parquet(trained_repo / "data/pools/runtime_scored.parquet")
     assert {"teacher_logit_0", "teacher_logit_1", "teacher_logit_2"} <= set(scored.columns)
-    seconds = {stage: json.loads((trained_repo / f"metrics/timing/{stage}.json").read_text())["seconds"]
+    seconds = {stage: json.loads((trained_repo / f"reports/timing/{stage}.json").read_text())["seconds"]
                for stage in ("ingest", "build_pools", "train_teacher", "score_pools", "distill", "evaluate_teacher",
                              "evaluate_student", "baselines", "compare")}
     # training a model takes time, and nothing took as long as the whole session's test run may
@@ -69,8 +69,8 @@ def test_exp_run_teacher_seed_trains_another_teacher_on_the_same_data(trained_re
     assert "Running stage 'train_teacher'" in out
     for stage in ("ingest", "build_pools", "baselines"):  # the data and the rules stay as the top-level seed drew them
         assert f"Running stage '{stage}'" not in out
-    before = json.loads(run(["git", "show", "HEAD:metrics/teacher_train.json"], trained_repo).stdout)
-    after = json.loads((trained_repo / "metrics/teacher_train.json").read_text())
+    before = json.loads(run(["git", "show", "HEAD:reports/teacher_train.json"], trained_repo).stdout)
+    after = json.loads((trained_repo / "reports/teacher_train.json").read_text())
     assert after["train_pairs"] == before["train_pairs"]
     assert after != before, "teacher.seed=7 trained the same teacher as the top-level seed"
 
@@ -82,10 +82,12 @@ def test_same_params_give_identical_metrics(tmp_path, trained_repo, tiny_bert):
     base = trained_repo
     run(["git", "checkout", "-q", "--", "."], base)
     run([dvc(), "checkout", "-q"], base, check=False)
-    for name in ("ingest", "ecom", "pools", "teacher_train", "student_train", "teacher", "student", "baselines"):
-        first = json.loads(run(["git", "show", f"HEAD:metrics/{name}.json"], base).stdout)
-        again = json.loads((other / f"metrics/{name}.json").read_text())
-        if name in ("teacher", "student"):  # CPU speed is measured, so it varies; everything else must not
+    files = [f"reports/{name}.json" for name in ("ingest", "ecom", "pools", "teacher_train", "student_train", "teacher",
+                                                  "student", "baselines")]
+    for name in files + ["metrics/teacher.json", "metrics/student.json", "metrics/baselines.json"]:
+        first = json.loads(run(["git", "show", f"HEAD:{name}"], base).stdout)
+        again = json.loads((other / name).read_text())
+        if name in ("reports/teacher.json", "reports/student.json"):  # CPU speed is measured, so it varies; nothing else may
             assert first.pop(SPEED_KEY) > 0 and again.pop(SPEED_KEY) > 0
         assert again == first, name
 

@@ -11,6 +11,9 @@ LABELS = Path("data/labels/all.parquet")  # `add_ecom`'s: the ingested labels an
 POOLS = Path("data/pools")  # `build_pools`' splits, eval sets and distillation pools
 TEACHER = Path("models/teacher")
 STUDENT = Path("models/student")
+METRICS = Path("metrics")  # the headline figures, the files dvc.yaml declares as metrics (`dvc metrics show`)
+REPORTS = Path("reports")  # the full detail every stage writes (git-tracked outs), which `aboutness report` reads
+TIMING = REPORTS / "timing"  # each stage's wall time (runner.py), and the pool scoring speed
 
 
 

@@ -7,17 +7,15 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from aboutness.errors import InputError
 from aboutness.files import write_json
-
-TIMING_DIR = Path("metrics/timing")
+from aboutness.paths import TIMING
 
 
 def stage(main: Callable[..., None]) -> Callable[..., None]:
-    """Run a stage's main(), time it into metrics/timing/<stage>.json; bad input ends it
+    """Run a stage's main(), time it into reports/timing/<stage>.json; bad input ends it
     with a one-line message, not a traceback."""
 
     module = sys.modules[main.__module__]
@@ -38,7 +36,7 @@ def stage(main: Callable[..., None]) -> Callable[..., None]:
             return
         seconds = round(time.perf_counter() - start, 1)
         # Timings live apart from quality metrics, which must be identical run to run.
-        write_json(TIMING_DIR / f"{label}.json", {"seconds": seconds})
+        write_json(TIMING / f"{label}.json", {"seconds": seconds})
         print(f"{label}: stage took {seconds}s")
 
     return run

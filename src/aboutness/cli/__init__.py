@@ -22,7 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="aboutness", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     rep = sub.add_parser("report", help="comparison tables from `dvc exp show --json`")
-    rep.add_argument("--json", type=Path, help="read this `dvc exp show --json` output instead of running dvc")
+    rep.add_argument("--json", type=Path, help="read this `dvc exp show --json` output instead of running dvc (each "
+                     "run's reports/ still come from this repo's git, the workspace's from disk)")
     rep.add_argument("--sort", help="order rows by a param (teacher.lr) or a metric (teacher.accuracy, student.vital_f1)")
     rep.add_argument("--html", type=Path, help="also write one self-contained HTML page here")
     rep.add_argument("--diff", nargs=2, metavar=("A", "B"), help="paired bootstrap of experiment B against A")
@@ -46,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "report":
             from aboutness.cli import report
 
-            rows = report.load_experiments(args.json.read_text() if args.json else report.exp_show_json())
+            shown = args.json.read_text() if args.json else report.exp_show_json()
+            rows = report.load_experiments(shown, report.read_reports)
             if not rows:
                 raise InputError("no experiment has metrics/teacher.json yet; run `dvc repro` first")
             print(report.render_markdown(rows, args.sort))

@@ -1,4 +1,8 @@
-"""`aboutness report`: the comparison tables of the original notes, from `dvc exp show --json`."""
+"""`aboutness report`: the comparison tables of the original notes. The experiments and their params come from
+`dvc exp show --json`; their metrics from the detail files under reports/ as each experiment committed them
+(`git show <rev>:reports/<name>.json`, the workspace's from disk), since the metrics files dvc.yaml declares
+hold the headline only. A revision from before reports/ existed keeps the metrics `dvc exp show` gives it,
+which were then the whole detail."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +25,16 @@ from tabulate import tabulate
 from aboutness.errors import InputError
 from aboutness.eval_sets import SPEED_KEY
 from aboutness.metrics import as_vital, card_confusions, confusion_metrics, paired_bootstrap
+from aboutness.paths import METRICS, REPORTS
 from aboutness.probes import PROBES, bar_of, probe_warnings
 from aboutness.rule_check import beaten_by_rules, set_key, set_names
 from aboutness.rules import BASELINES
 
 GROUPS = (("main", "old pool"), ("DIY", "DIY"), ("CEHAC", "CEHAC"), ("Pharma", "Pharma"), ("all", "All"))
 TEACHER_NAME_KEYS = ("teacher.head", "teacher.layers", "text.seq_len")
+METRIC_FILES = ("teacher", "student", "baselines", "compare", "teacher_train", "student_train")
+# every detail file a row holds (reports/<name>.json); timings (reports/timing/) are measured, not results
+DETAIL_FILES = (*METRIC_FILES, "ingest", "ecom", "pools", "scoring")
 
 
 def flatten(d: dict, prefix: str = "") -> dict:
@@ -59,18 +68,63 @@ def _rounded(value: Any) -> Any:
     return round(value, 3) if isinstance(value, float) else value
 
 
-def load_experiments(exp_json: str | list) -> list[dict]:
-    """Rows of {name, rev, params (flat), teacher, student, baselines (flat metrics)}."""
+def read_reports(revs: list[str], cwd: str | Path = ".") -> dict[str, dict[str, Any]]:
+    """rev -> {name: the JSON of reports/<name>.json} for every name of DETAIL_FILES that rev has: the
+    workspace's from disk, a commit's from git as `git show <rev>:reports/<name>.json` gives it (all in one
+    `git cat-file --batch`). A file a rev lacks, or a rev git does not know (a saved `dvc exp show --json` of
+    another clone), is left out."""
+    cwd, out = Path(cwd), {}
+    revs = [str(r) for r in dict.fromkeys(revs) if r]
+    if "workspace" in revs:
+        out["workspace"] = {name: json.loads(path.read_text(encoding="utf-8")) for name in DETAIL_FILES
+                            if (path := cwd / REPORTS / f"{name}.json").is_file()}
+    wanted = [(rev, name) for rev in revs if rev != "workspace" for name in DETAIL_FILES]
+    if not wanted:
+        return out
+    query = "".join(f"{rev}:{REPORTS.as_posix()}/{name}.json\n" for rev, name in wanted).encode()
+    try:
+        proc = subprocess.run(["git", "cat-file", "--batch"], cwd=cwd, input=query, capture_output=True)
+    except OSError:  # no git: every row keeps what `dvc exp show` gave
+        return out
+    if proc.returncode != 0:  # not a git repository
+        return out
+    buf, pos = proc.stdout, 0
+    for rev, name in wanted:  # per line asked: "<object> <type> <size>" and the content, or "<asked> missing"
+        end = buf.index(b"\n", pos)
+        header, pos = buf[pos:end].split(), end + 1
+        if len(header) == 3 and header[2].isdigit():
+            size = int(header[2])
+            if header[1] == b"blob":
+                out.setdefault(rev, {})[name] = json.loads(buf[pos:pos + size])
+            pos += size + 1
+    return out
+
+
+def _metric_files(e: dict, reports: dict[str, dict[str, Any]]) -> dict[str, dict]:
+    """An entry's flat metrics by file name: those of `dvc exp show` (files directly under metrics/; the
+    headline, or the whole detail before reports/ existed), each replaced by its detail file where the rev has one."""
+    shown = {Path(f).stem: flatten((m or {}).get("data")) for f, m in (e["data"].get("metrics") or {}).items()
+             if Path(f).parent == METRICS}
+    return shown | {name: flatten(doc) for name, doc in reports.get(str(e["rev"]), {}).items()}
+
+
+def load_experiments(exp_json: str | list, read_detail: Callable[[list[str]], dict] | None = None) -> list[dict]:
+    """Rows of {name, rev, params (flat), teacher, student, baselines, ... (flat metrics by file)}. `read_detail`
+    maps revs to their detail files (read_reports); without it, rows hold what the JSON itself carries (a saved
+    `dvc exp show --json` from before reports/ existed, or a test's fixture)."""
     raw = json.loads(exp_json) if isinstance(exp_json, str) else exp_json
+    entries = _entries(raw)
+    reports = read_detail([e["rev"] for e in entries]) if read_detail else {}
     rows, seen, by_content = [], set(), {}
-    for e in _entries(raw):
+    for e in entries:
         params = flatten(((e["data"].get("params") or {}).get("params.yaml") or {}).get("data"))
-        metrics = {Path(f).stem: flatten((m or {}).get("data")) for f, m in (e["data"].get("metrics") or {}).items()}
+        metrics = _metric_files(e, reports)
         # the same rev, an unchanged workspace beside its commit, or one run restored under two commits is
         # one run, not two seeds: compare all but what is measured anew each time (stage times, CPU speed),
-        # to 3 decimals, since a re-run on another CPU type differs in the last float bits (a vital cut by 7e-5)
-        measured = {f: {m: _rounded(v) for m, v in flatten((d or {}).get("data")).items() if m != SPEED_KEY}
-                    for f, d in (e["data"].get("metrics") or {}).items() if "timing" not in Path(f).parts}
+        # to 3 decimals, since a re-run on another CPU type differs in the last float bits (a vital cut by 7e-5);
+        # lists too, which `dvc exp show` drops from a metrics file and a detail file keeps (ingest's file names)
+        measured = {f: {m: _rounded(v) for m, v in d.items() if m != SPEED_KEY and not isinstance(v, list)}
+                    for f, d in metrics.items()}
         content = json.dumps([params, measured], sort_keys=True, default=str)
         if content in by_content:  # still reachable by its own name and rev, for --diff
             by_content[content]["aliases"] += [str(e["name"]), str(e["rev"])]
@@ -100,7 +154,6 @@ def exp_show_json(cwd: str | Path = ".") -> str:
 
 
 SEED_KEYS = ("seed", "teacher.seed", "distill.seed")
-METRIC_FILES = ("teacher", "student", "baselines", "compare", "teacher_train", "student_train")
 
 
 def config_key(row: dict) -> str:

@@ -13,11 +13,11 @@ from aboutness.files import write_json, write_parquet, write_quarantine
 from aboutness.label_rows import empty_quarantine, reason_counts
 from aboutness.labels import add_ecom, check_reject_share, group_counts, label_files
 from aboutness.params import load_params
-from aboutness.paths import INGESTED, LABELS
+from aboutness.paths import INGESTED, LABELS, REPORTS
 from aboutness.runner import stage
 
 QUARANTINE = Path("data/quarantine/add_ecom.tsv")
-METRICS = Path("metrics/ecom.json")
+DETAIL = REPORTS / "ecom.json"
 
 
 @stage
@@ -34,7 +34,7 @@ def main() -> None:
     write_quarantine(quarantined, QUARANTINE)
     metrics = {"rows": len(merged), "groups": group_counts(merged),
                "quarantine": reason_counts(quarantined)}
-    write_json(METRICS, metrics)
+    write_json(DETAIL, metrics)
     print("add_ecom: " + ", ".join(f"{g} {c['rows']} rows" for g, c in metrics["groups"].items()))
     if counts:  # checked after the quarantine is written, so the user can read why
         check_reject_share(counts, cfg.max_reject_share, "ecom.max_reject_share", QUARANTINE)

@@ -9,19 +9,19 @@ import pandas as pd
 
 from aboutness.files import write_json
 from aboutness.params import load_params
-from aboutness.paths import LABELS, POOLS
+from aboutness.paths import LABELS, POOLS, REPORTS
 from aboutness.pools import build_pools
 from aboutness.runner import stage
 
 QUARANTINE = Path("data/quarantine/pools_trash.tsv")
-METRICS = Path("metrics/pools.json")
+DETAIL = REPORTS / "pools.json"
 
 
 @stage
 def main() -> None:
     params = load_params()
     metrics = build_pools(pd.read_parquet(LABELS), params, POOLS, QUARANTINE)
-    write_json(METRICS, metrics)
+    write_json(DETAIL, metrics)
     pools = ", ".join(f"{k} {v['rows']}" for k, v in metrics["pools"].items())
     print(f"build_pools: {', '.join(f'{k} {v}' for k, v in metrics['sizes'].items())}, {pools}; "
           f"quarantined {metrics['quarantined']} rows, overlap {metrics['pool_overlap_jaccard']:.3f}")

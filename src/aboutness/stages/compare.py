@@ -12,11 +12,12 @@ import pandas as pd
 
 from aboutness.eval_sets import MODELS, PRED_DIR
 from aboutness.files import write_json
+from aboutness.paths import REPORTS
 from aboutness.plots import write_pngs
 from aboutness.runner import stage
 
 CURVES = {name: Path(f"dvclive/{name}") for name in MODELS}  # the training stages' DVCLive directories
-METRICS = Path("metrics/compare.json")
+DETAIL = REPORTS / "compare.json"
 
 
 def shares(teacher: dict, student: dict) -> dict[str, float]:
@@ -34,9 +35,9 @@ def shares(teacher: dict, student: dict) -> dict[str, float]:
 
 @stage
 def main() -> None:
-    results = {name: json.loads(Path(f"metrics/{name}.json").read_text(encoding="utf-8")) for name in MODELS}
+    results = {name: json.loads((REPORTS / f"{name}.json").read_text(encoding="utf-8")) for name in MODELS}
     out = shares(results["teacher"], results["student"])
-    write_json(METRICS, out)
+    write_json(DETAIL, out)
     write_pngs({name: pd.read_parquet(PRED_DIR / name / "test.parquet") for name in MODELS}, CURVES)
     for key, value in out.items():
         print(f"compare: student {key} {value:.3f}")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from aboutness.files import write_json
 from aboutness.params import load_params
+from aboutness.paths import REPORTS
 from aboutness.runner import stage
 from aboutness.student import distill
 
-METRICS = Path("metrics/student_train.json")
+DETAIL = REPORTS / "student_train.json"
 
 
 @stage
@@ -18,7 +17,7 @@ def main() -> None:
     metrics = distill(params)
     if not metrics:  # a torchrun rank other than 0
         return
-    write_json(METRICS, metrics)
+    write_json(DETAIL, metrics)
     print(f"distill: valid vital F1 {metrics['valid_vital_f1']:.3f}, {metrics['steps']} steps")
 
 

@@ -2,27 +2,29 @@
 eval set, with card-bootstrap intervals, per-group accuracy, probes, prediction files and plot data.
 
 One stage per model, so a student experiment leaves the teacher's results cached; the rules
-are the `baselines` stage, and `compare` sets the two models side by side."""
+are the `baselines` stage, and `compare` sets the two models side by side. Every metric goes to
+reports/<model>.json, the headline (aboutness.headline) to metrics/<model>.json."""
 
 from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 from aboutness.errors import InputError
 from aboutness.eval_sets import MODELS, PRED_DIR, eval_sets
 from aboutness.evaluation import evaluate_model
 from aboutness.files import write_json, write_parquet
+from aboutness.headline import model_headline
 from aboutness.inference import scoring_batch_size
 from aboutness.models import best_device
 from aboutness.params import load_params
+from aboutness.paths import METRICS, REPORTS
 from aboutness.plots import write_plot_data
 from aboutness.probes import probe_warnings
 from aboutness.rule_check import beaten_by_rules
 from aboutness.runner import stage
 
-BASELINES = Path("metrics/baselines.json")  # the `baselines` stage's: which rule a model must beat on each set
+BASELINES = REPORTS / "baselines.json"  # the `baselines` stage's: which rule a model must beat on each set
 
 
 @stage
@@ -40,7 +42,8 @@ def main(model: str = "") -> None:
     for line in [b.line(model) for b in beaten] + probe_warnings(metrics, model, model):
         print(line, file=sys.stderr)
     metrics["sets_beaten_by_a_rule"] = len(beaten)  # 0 where the model wins or ties every set; the report names them
-    write_json(Path(f"metrics/{model}.json"), metrics)
+    write_json(REPORTS / f"{model}.json", metrics)
+    write_json(METRICS / f"{model}.json", model_headline(metrics))
     print(f"evaluate: {model} accuracy {metrics['accuracy']:.3f} macro-F1 {metrics['macro_f1']:.3f} "
           f"vital F1 {metrics['vital_f1']:.3f} [{metrics['vital_f1_ci_low']:.3f}, {metrics['vital_f1_ci_high']:.3f}]")
 

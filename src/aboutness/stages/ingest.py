@@ -8,11 +8,11 @@ from aboutness.demo import uses_demo, write_demo
 from aboutness.files import write_json, write_parquet, write_quarantine
 from aboutness.labels import check_reject_share, ingest, label_files
 from aboutness.params import load_params
-from aboutness.paths import DEMO_DIR, INGESTED
+from aboutness.paths import DEMO_DIR, INGESTED, REPORTS
 from aboutness.runner import stage
 
 QUARANTINE = Path("data/quarantine/ingest.tsv")
-METRICS = Path("metrics/ingest.json")
+DETAIL = REPORTS / "ingest.json"
 
 
 @stage
@@ -25,7 +25,7 @@ def main() -> None:
     kept, quarantined, metrics = ingest(label_files(cfg.labels, "labels.parquet"), cfg.tsv_format)
     write_parquet(kept, INGESTED)
     write_quarantine(quarantined, QUARANTINE)
-    write_json(METRICS, metrics)
+    write_json(DETAIL, metrics)
     print(f"ingest: {metrics['rows_in']} rows in, {metrics['rows_kept']} kept, "
           f"{metrics['rows_quarantined']} quarantined ({QUARANTINE}); {metrics['records_over_several_lines']} records "
           "ran over several lines")

@@ -8,18 +8,17 @@ on Ray Data actors (a cluster at `ray.address`, or a local instance) instead of 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import torch
 
 from aboutness.files import write_json
 from aboutness.params import load_params
-from aboutness.paths import POOLS, TEACHER, scored_path
+from aboutness.paths import POOLS, REPORTS, TEACHER, TIMING, scored_path
 from aboutness.pool_scoring import TeacherScorer, score_file, score_file_ray
 from aboutness.runner import stage
 
-METRICS = Path("metrics/scoring.json")
-SPEED = Path("metrics/timing/scoring_speed.json")
+DETAIL = REPORTS / "scoring.json"
+SPEED = TIMING / "scoring_speed.json"
 
 
 @stage
@@ -40,7 +39,7 @@ def main() -> None:
         stats[name] = {"rows": rows}
         speed[name] = {"seconds": round(secs, 1), "pairs_per_s": round(rows / max(secs, 1e-9), 1),
                        "device": f"ray ({params.ray.address or 'local'})" if scorer is None else scorer.runtime}
-    write_json(METRICS, stats)
+    write_json(DETAIL, stats)
     write_json(SPEED, speed)
     print("score_pools: " + ", ".join(f"{k} {stats[k]['rows']} pairs at {v['pairs_per_s']}/s" for k, v in speed.items()))
 

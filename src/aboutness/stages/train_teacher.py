@@ -6,12 +6,12 @@ from pathlib import Path
 
 from aboutness.files import write_json
 from aboutness.params import load_params
-from aboutness.paths import TEACHER
+from aboutness.paths import REPORTS, TEACHER
 from aboutness.runner import stage
 from aboutness.teacher import train_teacher
 
 CKPT = Path("models/teacher_ckpt")
-METRICS = Path("metrics/teacher_train.json")
+DETAIL = REPORTS / "teacher_train.json"
 
 
 @stage
@@ -20,7 +20,7 @@ def main() -> None:
     metrics = train_teacher(params, TEACHER, CKPT)
     if not metrics:  # a torchrun rank other than 0
         return
-    write_json(METRICS, metrics)
+    write_json(DETAIL, metrics)
     print(f"train_teacher: valid accuracy {metrics['valid_accuracy']:.3f}, {metrics['steps']} steps")
 
 
