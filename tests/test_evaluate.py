@@ -67,6 +67,13 @@ def test_evaluate_outputs_recompute_with_sklearn(trained_repo):
     # the metrics dvc.yaml declares are the headline of the detail, key for key
     assert json.loads((trained_repo / "metrics/teacher.json").read_text()) == model_headline(teacher)
     assert json.loads((trained_repo / "metrics/baselines.json").read_text()) == baselines_headline(base)
+    # each model ships evaluated, with its card holding this run's test vital F1 (issue 35)
+    for name in ("teacher", "student"):
+        detail = json.loads((trained_repo / f"reports/{name}.json").read_text())
+        card = (trained_repo / f"models/{name}/README.md").read_text()
+        assert f"| vital F1 (test) | {100 * detail['vital_f1']:.1f} [" in card, card
+        assert (trained_repo / f"models/{name}/model.safetensors").read_bytes() == \
+            (trained_repo / f"models/trained/{name}/model.safetensors").read_bytes()
     # vital metrics follow the teacher's threshold fitted on valid; the 3 classes keep argmax
     meta = json.loads((trained_repo / "models/teacher/aboutness.json").read_text())
     assert 0 < meta["vital_threshold"] < 1

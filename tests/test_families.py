@@ -57,7 +57,7 @@ def test_every_stage_runs_on_the_family(family, pools_repo, tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     torch.manual_seed(0)
     train_teacher.main()
-    teacher, meta = load_saved("models/teacher")
+    teacher, meta = load_saved("models/trained/teacher")
     assert meta["layers"] == 2 and teacher.config.num_hidden_layers == 2 and teacher.config.model_type == family
     score_pools.main()
     assert pd.read_parquet("data/pools/runtime_scored.parquet").filter(like="teacher_logit_").notna().all().all()
@@ -65,7 +65,7 @@ def test_every_stage_runs_on_the_family(family, pools_repo, tmp_path, monkeypatc
     for pooling in POOLINGS:
         set_params(params, **{"model.pooling": pooling, "model.init": "trunc"})
         distill.main()
-        student, meta = load_saved("models/student")
+        student, meta = load_saved("models/trained/student")
         assert meta["pooling"] == pooling and student.config.num_hidden_layers == 1
         evaluate.main("student")
         scored = json.loads(open("reports/student.json").read())
@@ -82,7 +82,7 @@ def test_every_stage_runs_on_the_family(family, pools_repo, tmp_path, monkeypatc
     # a student from the base model itself
     set_params(params, **{"model.init": "pretrained", "model.pooling": "match", "model.layers": 2})
     distill.main()
-    student, meta = load_saved("models/student")
+    student, meta = load_saved("models/trained/student")
     assert meta["init"] == "pretrained" and student.config.num_hidden_layers == 2
 
 

@@ -103,7 +103,7 @@ def test_distill_fails_on_a_collapsed_student(tmp_path, trained_repo):
         df[logits] = 0.0
         path.unlink()  # a DVC link into the cache: replace it, never write through it
         df.to_parquet(path, index=False)
-    meta_path = repo / "models/teacher/aboutness.json"
+    meta_path = repo / "models/trained/teacher/aboutness.json"
     meta = json.loads(meta_path.read_text())
     meta_path.unlink()
     # the tiny random teacher learns little; a real one's valid vital F1 is about 0.9
@@ -134,7 +134,7 @@ def test_train_teacher_resumes_after_sigkill(tmp_path, tiny_bert):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL
-    assert not (repo / "models/teacher/model.safetensors").exists()
+    assert not (repo / "models/trained/teacher/model.safetensors").exists()
     # a checkpoint without trainer_state.json was cut off by the kill and is dropped before resuming
     done = sorted(int(p.name.split("-")[1]) for p in ckpt.glob("checkpoint-*") if (p / "trainer_state.json").exists())
     assert done, "no checkpoint was written before the kill"
@@ -142,7 +142,7 @@ def test_train_teacher_resumes_after_sigkill(tmp_path, tiny_bert):
     assert "train_teacher: resuming from" in out
     resumed_from = int(out.split("resuming from ")[1].split()[0].rsplit("-", 1)[1])
     assert resumed_from == done[-1]  # the last whole checkpoint, not just any
-    assert (repo / "models/teacher/model.safetensors").exists()
+    assert (repo / "models/trained/teacher/model.safetensors").exists()
 
 
 def stage_module(stage: str) -> str:
@@ -162,7 +162,7 @@ def test_train_teacher_runs_under_torchrun_with_two_processes(tmp_path, tiny_ber
     steps = {int(line.split("trained ")[1].split()[0]) for line in out.splitlines() if " of 2 trained " in line}
     n_train = len(pd.read_parquet(repo / "data/pools/train.parquet"))
     assert steps == {-(-n_train // (2 * 8))}      # each rank saw half of every epoch (batch 8 per process)
-    assert AutoConfig.from_pretrained(repo / "models/teacher").num_hidden_layers == 4
+    assert AutoConfig.from_pretrained(repo / "models/trained/teacher").num_hidden_layers == 4
 
 
 @pytest.mark.slow

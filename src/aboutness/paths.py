@@ -9,13 +9,12 @@ DEMO_DIR = Path("data/demo")  # the default data, written by `ingest` when a set
 INGESTED = Path("data/labels/ingested.parquet")  # `ingest`'s labels
 LABELS = Path("data/labels/all.parquet")  # `add_ecom`'s: the ingested labels and the e-commerce groups
 POOLS = Path("data/pools")  # `build_pools`' splits, eval sets and distillation pools
-TEACHER = Path("models/teacher")
-STUDENT = Path("models/student")
+MODELS = Path("models")  # models/<name>: the model as it ships, evaluated, with its card (evaluate@<name>'s out)
+TRAINED = {name: MODELS / "trained" / name for name in ("teacher", "student")}  # train_teacher's and distill's outs
+TEACHER = TRAINED["teacher"]  # the teacher that scores the pools and that a trunc student is cut from
 METRICS = Path("metrics")  # the headline figures, the files dvc.yaml declares as metrics (`dvc metrics show`)
 REPORTS = Path("reports")  # the full detail every stage writes (git-tracked outs), which `aboutness report` reads
 TIMING = REPORTS / "timing"  # each stage's wall time (runner.py), and the pool scoring speed
-
-
 
 def default_base() -> Path:
     """The packaged all-MiniLM-L6-v2 directory (params.yaml `base: default`), found without importing torch."""

@@ -23,7 +23,7 @@ from aboutness.inference import predict_logits
 from aboutness.metrics import bagged_vital_threshold, vital_f1
 from aboutness.models import load_classifier, load_meta, load_saved, load_tokenizer, save_model_dir, set_pooling, truncate_layers
 from aboutness.params import section_seed
-from aboutness.paths import TEACHER, scored_path
+from aboutness.paths import TEACHER, TRAINED, scored_path
 from aboutness.restyle import HELD_OUT, TRAIN, restyle_batch, restyle_rows
 from aboutness.training import (
     PairTrainer,
@@ -36,7 +36,7 @@ from aboutness.training import (
 if TYPE_CHECKING:  # the schema's types, for hints only
     from aboutness.params import Distill, Params
 
-OUT = Path("models/student")
+OUT = TRAINED["student"]
 CKPT = Path("models/student_ckpt")
 VALID = Path("data/pools/valid.parquet")
 CURVES = Path("dvclive/student")  # DVCLive: the training curves and step metrics
@@ -131,7 +131,7 @@ def check_collapse(student_f1: float, teacher_meta: dict, min_share: float) -> f
     min_share: a collapsed student (one constant score) must never reach evaluate, or a table, silently."""
     teacher_f1 = teacher_meta.get("valid_vital_f1")
     if teacher_f1 is None:
-        raise InputError("distill: models/teacher/aboutness.json has no valid_vital_f1; re-run train_teacher")
+        raise InputError(f"distill: {TEACHER}/aboutness.json has no valid_vital_f1; re-run train_teacher")
     if student_f1 < min_share * teacher_f1:
         raise InputError(
             f"distill: the student collapsed or failed to learn: valid vital F1 {student_f1:.3f} is below "
@@ -161,7 +161,7 @@ def distill(params: Params) -> dict:
     # the checkpoint kept is the one with the best valid vital F1, the student's one job
     args = training_args(CKPT, m, seed, sum(rows.values()), "vital_f1", greater_is_better=True)
     inputs = tuple(paths) + (VALID, TEACHER / "model.safetensors")
-    base = m.base if m.init == "pretrained" else None  # a trunc student's source, models/teacher, is in inputs
+    base = m.base if m.init == "pretrained" else None  # a trunc student's source, the teacher, is in inputs
     resume = prepare_checkpoints(CKPT, run_fingerprint("distill", params, FINGERPRINT_KEYS, base, inputs), args)
     # The tokenised pools are cached beside the checkpoints, which go whenever the run's fingerprint changes
     # (code, params, data by content): datasets' own cache key (file paths and times, functions by name) could
@@ -186,6 +186,7 @@ def distill(params: Params) -> dict:
         return {}
     model = trainer.model
     meta = {"head": head, "labels": list(LABELS), "text": text_cfg, "role": "student", "layers": m.layers,
+            "params": {"seed": seed, "model": m.model_dump(), "distill": cfg.model_dump()},
             "init": m.init, "pooling": m.pooling, "target": cfg.target, "threshold": 0.5, "thresholds": None}
     logits = predict_logits(model, tokenizer, chosen_on, text_cfg, batch_size=m.batch_size * 2)
     if head == "vital":

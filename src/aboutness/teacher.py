@@ -20,6 +20,7 @@ from aboutness.inference import predict_logits
 from aboutness.metrics import bagged_vital_threshold, vital_f1
 from aboutness.models import load_classifier, load_tokenizer, save_model_dir, truncate_layers
 from aboutness.params import section_seed
+from aboutness.paths import TEACHER
 from aboutness.training import (
     PairTrainer,
     class_metrics,
@@ -31,7 +32,7 @@ from aboutness.training import (
 if TYPE_CHECKING:  # the schema's types, for hints only
     from aboutness.params import Params, Teacher
 
-OUT = Path("models/teacher")
+OUT = TEACHER
 CKPT = Path("models/teacher_ckpt")
 TRAIN, VALID = Path("data/pools/train.parquet"), Path("data/pools/valid.parquet")
 CURVES = Path("dvclive/teacher")  # DVCLive: the training curves and step metrics
@@ -114,6 +115,7 @@ def train_teacher(params: Params, out: Path = OUT, ckpt: Path = CKPT) -> dict:
     if cfg.layers and cfg.truncate_after:
         truncate_layers(model, cfg.layers, param="teacher.layers")
     meta = {"head": cfg.head, "labels": list(LABELS), "text": text_cfg, "role": "teacher",
+            "params": {"seed": seed, "text": params.text.model_dump(), "teacher": cfg.model_dump()},
             "layers": model.config.num_hidden_layers, "thresholds": None}
     logits = predict_logits(model, tokenizer, valid, text_cfg, batch_size=cfg.batch_size * 2)
     if cfg.head == "msetarget":

@@ -3,7 +3,8 @@ eval set, with card-bootstrap intervals, per-group accuracy, probes, prediction 
 
 One stage per model, so a student experiment leaves the teacher's results cached; the rules
 are the `baselines` stage, and `compare` sets the two models side by side. Every metric goes to
-reports/<model>.json, the headline (aboutness.headline) to metrics/<model>.json."""
+reports/<model>.json, the headline (aboutness.headline) to metrics/<model>.json, and the evaluated model
+to models/<model>/ with its card (README.md, aboutness.model_card)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,15 @@ import json
 import sys
 
 from aboutness.errors import InputError
-from aboutness.eval_sets import MODELS, PRED_DIR, eval_sets
+from aboutness.eval_sets import PRED_DIR, eval_sets
 from aboutness.evaluation import evaluate_model
 from aboutness.files import write_json, write_parquet
 from aboutness.headline import model_headline
 from aboutness.inference import scoring_batch_size
-from aboutness.models import best_device
+from aboutness.model_card import render_card, ship
+from aboutness.models import best_device, load_meta
 from aboutness.params import load_params
-from aboutness.paths import METRICS, REPORTS
+from aboutness.paths import METRICS, MODELS, REPORTS, TRAINED
 from aboutness.plots import write_plot_data
 from aboutness.probes import probe_warnings
 from aboutness.rule_check import beaten_by_rules
@@ -29,12 +31,12 @@ BASELINES = REPORTS / "baselines.json"  # the `baselines` stage's: which rule a 
 
 @stage
 def main(model: str = "") -> None:
-    if model not in MODELS:
-        raise InputError(f"evaluate: unknown model {model!r}; expected one of {sorted(MODELS)}")
+    if model not in TRAINED:
+        raise InputError(f"evaluate: unknown model {model!r}; expected one of {sorted(TRAINED)}")
     params = load_params()
     cfg, seed = params.eval, params.seed
     scoring_batch_size(cfg.batch_size, best_device(), 1, "eval.batch_size")  # a bad value fails before any model loads
-    metrics, preds = evaluate_model(MODELS[model], eval_sets(), cfg, seed)
+    metrics, preds = evaluate_model(TRAINED[model], eval_sets(), cfg, seed)
     for set_name, df in preds.items():
         write_parquet(df, PRED_DIR / model / f"{set_name}.parquet")
     write_plot_data(model, preds["test"])
@@ -44,8 +46,10 @@ def main(model: str = "") -> None:
     metrics["sets_beaten_by_a_rule"] = len(beaten)  # 0 where the model wins or ties every set; the report names them
     write_json(REPORTS / f"{model}.json", metrics)
     write_json(METRICS / f"{model}.json", model_headline(metrics))
+    card = ship(TRAINED[model], MODELS / model, render_card(model, load_meta(TRAINED[model]), metrics))
     print(f"evaluate: {model} accuracy {metrics['accuracy']:.3f} macro-F1 {metrics['macro_f1']:.3f} "
-          f"vital F1 {metrics['vital_f1']:.3f} [{metrics['vital_f1_ci_low']:.3f}, {metrics['vital_f1_ci_high']:.3f}]")
+          f"vital F1 {metrics['vital_f1']:.3f} [{metrics['vital_f1_ci_low']:.3f}, {metrics['vital_f1_ci_high']:.3f}]; "
+          f"shipped with its card: {card}")
 
 
 if __name__ == "__main__":
