@@ -8,7 +8,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: repro test lint smoke
+.PHONY: repro test test-fast lint smoke
 
 # A quick end-to-end check on the real default model (a few minutes on 2 cores).
 SMOKE := -S ingest.demo_cards=40 -S ingest.demo_ecom_cards=4 -S pools.runtime_k=2 -S pools.url_try_k=2 \
@@ -38,6 +38,11 @@ repro: $(STAMP)
 test: $(DEV_STAMP)
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/ruff check src tests bench scripts
 	PATH=$(abspath $(BIN)):$$PATH $(BIN)/pytest -q
+
+# the quick suite: every test but the end-to-end pipeline runs (`slow`, tests/e2e/); under two minutes on 2 cores
+test-fast: $(DEV_STAMP)
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/ruff check src tests bench scripts
+	PATH=$(abspath $(BIN)):$$PATH $(BIN)/pytest -q -m fast
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests bench scripts

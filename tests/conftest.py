@@ -1,15 +1,31 @@
+"""Fixtures and helpers shared by every test, tests/e2e/ included: a conftest.py applies to the folders below it, and
+pytest puts this folder on sys.path when it loads this file, so a test anywhere under tests/ imports these helpers
+(and tests/families.py, tests/package_imports.py) by name: `from conftest import make_repo`."""
+
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's own hook deselects by `-m`
+def pytest_collection_modifyitems(items):
+    """Every test not marked slow is marked fast: `pytest -m fast` runs exactly what `-m "not slow"` runs. The fast
+    ones run first (tests/e2e/ sorts before tests/test_*.py), each group in the order collected: the e2e tests share
+    the `trained_repo` fixture, and some change it, in that order."""
+    for item in items:
+        if item.get_closest_marker("slow") is None:
+            item.add_marker(pytest.mark.fast)
+    items.sort(key=lambda item: item.get_closest_marker("fast") is None)  # a stable sort
 
 
 def label_row(card="c1", url="https://example.org/a", label="about", **kw) -> dict:
@@ -108,6 +124,23 @@ def tiny_bert(tmp_path_factory) -> Path:
     return save_tiny_bert(tmp_path_factory.mktemp("tiny") / "bert", layers=4)
 
 
+# the text settings the toy pairs are encoded with (tests of models, inference and training)
+TEXT = {"card_fields": ["title", "subtitle"], "doc_fields": ["title", "url", "body"], "seq_len": 40}
+
+
+def toy_pairs(n=24, seed=0):
+    rng = np.random.default_rng(seed)
+    labels = np.array(["about", "mention", "not_about"])[np.arange(n) % 3]
+    rows = []
+    for i, lab in enumerate(labels):
+        name = ["Mercury", "Venus", "Paris", "Rome"][i % 4]
+        title = {"about": name, "mention": f"Planets near {name}", "not_about": "Cheese"}[lab]
+        rows.append({"card_id": f"c{i % 4}", "card_title": name, "card_subtitle": "planet", "doc_title": title,
+                     "doc_url": f"https://x.org/{title.replace(' ', '_')}", "doc_body": " ".join(rng.choice(["a", "b", name], 30)),
+                     "label": lab, "group": "main", "weight": 1.0})
+    return pd.DataFrame(rows)
+
+
 TINY_TRAINING = {
     "teacher.epochs": 1, "teacher.batch_size": 8, "teacher.eval_steps": 4, "teacher.lr": 1e-3,
     "text.seq_len": 48, "model.epochs": 1, "model.batch_size": 16, "model.seq_len": 32, "model.layers": 2,
@@ -153,3 +186,15 @@ def as_params(raw: dict, cls=None):
             value = as_params(value, kind)
         fields[name] = value
     return cls.model_construct(**fields)
+
+
+def grouped_labels(n_cards: int = 40, groups: tuple[str, ...] = ("main", "DIY", "CEHAC")):
+    """Three labelled docs (about, mention, not_about) per card, cards spread over `groups` in turn."""
+    import pandas as pd
+
+    rows = []
+    for c in range(n_cards):
+        g = groups[c % len(groups)]
+        for d, lab in enumerate(("about", "mention", "not_about")):
+            rows.append({"card_id": f"c{c}", "doc_url": f"https://x.org/{(c + d) % n_cards}", "label": lab, "group": g})
+    return pd.DataFrame(rows)

@@ -7,32 +7,9 @@ from aboutness.errors import InputError
 from aboutness.params import Params, load_params
 from aboutness.pools import check_no_leaks, eval_set, guard_leaks, pool_file_chunks, split_labels, trash_reasons, url_try_pool
 from conftest import ROOT, as_params, raw_params
+from conftest import grouped_labels as labels
 
 TRASH = load_params(ROOT / "params.yaml").pools.trash
-
-
-def labels(n_cards=40, groups=("main", "DIY", "CEHAC")):
-    rows = []
-    for c in range(n_cards):
-        g = groups[c % len(groups)]
-        for d, lab in enumerate(("about", "mention", "not_about")):
-            rows.append({"card_id": f"c{c}", "doc_url": f"https://x.org/{(c + d) % n_cards}", "label": lab, "group": g})
-    return pd.DataFrame(rows)
-
-
-def test_card_split_keeps_cards_whole_and_reaches_every_group():
-    df = labels()
-    split = split_labels(df, "card", {"train": 0.6, "valid": 0.2, "test": 0.2}, seed=1)
-    assert (df.assign(s=split).groupby("card_id")["s"].nunique() == 1).all()
-    assert set(df.loc[split == "test", "group"]) == {"main", "DIY", "CEHAC"}
-    assert split.eq("").sum() == 0
-    assert (split == split_labels(df, "card", {"train": 0.6, "valid": 0.2, "test": 0.2}, seed=1)).all()
-
-
-def test_pair_split_puts_a_card_in_several_splits():
-    df = labels()
-    split = split_labels(df, "pair", {"train": 0.6, "valid": 0.2, "test": 0.2}, seed=1)
-    assert df.assign(s=split).groupby("card_id")["s"].nunique().max() > 1
 
 
 def test_leak_guard_removes_test_cards_and_docs():

@@ -1,6 +1,4 @@
-import json
 
-import pytest
 
 from aboutness.cli.report import load_experiments, render_markdown, rule_warnings
 from aboutness.rule_check import beaten_by_rules
@@ -51,10 +49,3 @@ def test_report_flags_the_beaten_cell_and_prints_a_warning_line():
     assert "### Vital F1 on every eval set" in md and "⚠ beaten by name_in_title" in md
     new = [x for x in rule_warnings(rows) if x not in before]
     assert new and all("on elements" in x and "student of" in x and "name_in_title" in x for x in new)
-
-
-@pytest.mark.slow
-def test_evaluate_writes_the_rule_check(trained_repo):
-    teacher = json.loads((trained_repo / "reports/teacher.json").read_text())
-    baselines = json.loads((trained_repo / "reports/baselines.json").read_text())
-    assert teacher["sets_beaten_by_a_rule"] == len(beaten_by_rules(teacher, baselines))

@@ -297,7 +297,7 @@ def base_config(base: str) -> dict | None:
 
 
 # families whose classifier reads the first token's state or BERT's pooler, so that mean and match pooling can
-# hand it the pooled vector (models.set_pooling); tests/test_families.py runs each
+# hand it the pooled vector (models.set_pooling); tests/e2e/test_families.py runs each
 POOLING_FAMILIES = ("bert", "roberta", "xlm-roberta", "camembert", "distilbert", "deberta-v2", "modernbert")
 
 

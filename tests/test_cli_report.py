@@ -1,3 +1,6 @@
+"""aboutness.cli.report: `aboutness report` tables from `dvc exp show --json`, seed groups, `--diff`, and the detail
+each run committed under reports/."""
+
 import copy
 import json
 import re
@@ -10,7 +13,7 @@ import pytest
 
 from aboutness.cli import main as cli
 from aboutness.cli.report import load_experiments, read_reports, render_html, render_markdown
-from conftest import ROOT, dvc, run
+from conftest import ROOT
 
 # `dvc exp show --json` of a run from before reports/ existed: its metrics files held every number, so the rows
 # of a saved JSON like this one (or of an old revision) come from the JSON itself
@@ -39,111 +42,6 @@ def test_html_report_escapes_hostile_names_and_cells(tmp_path):
     for table in re.findall(r"<table>.*?</table>", page, flags=re.S):
         widths = {len(re.findall(r"<t[dh]", tr)) for tr in re.findall(r"<tr>.*?</tr>", table, flags=re.S)}
         assert len(widths) == 1, widths  # a `|` in a cell no longer shifts the columns
-
-
-@pytest.mark.slow
-def test_report_from_a_live_repo_with_two_experiments(trained_repo, tmp_path, monkeypatch):
-    # --temp leaves the shared workspace as it is for the other tests
-    out = run([dvc(), "exp", "run", "--temp", "-S", "model.layers=1", "--name", "report-l1"], trained_repo).stdout
-    # a temp (or queued) workspace gets the teacher from the cache: a student experiment never re-trains it
-    assert "Running stage 'train_teacher'" not in out and "Running stage 'score_pools'" not in out
-    branch = run(["git", "branch", "--show-current"], trained_repo).stdout.strip()
-    shown = run([dvc(), "exp", "show", "--json"], trained_repo).stdout
-    rows = load_experiments(shown, lambda revs: read_reports(revs, trained_repo))
-    names = render_markdown(rows)
-    assert "teacher→L1_trunc" in names and "teacher→L2_trunc" in names
-    # dvc exp show carries the headline only; the experiment's own commit holds its detail, every rule included
-    assert "baseline: tfidf_logreg" in names and all("about_precision" in r["teacher"] for r in rows)
-    monkeypatch.chdir(trained_repo)
-    monkeypatch.setenv("PATH", f"{Path(dvc()).parent}:{__import__('os').environ['PATH']}")
-    html = tmp_path / "report.html"
-    assert cli(["report", "--html", str(html), "--diff", branch, "report-l1", "--rounds", "200"]) == 0
-    page = html.read_text()
-    assert "data:image/png;base64," in page and "<table>" in page
-    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page), "the page must not load anything"
-    assert "<script" not in page
-
-
-@pytest.mark.slow
-def test_predict_round_trips_and_matches_evaluate(trained_repo, tmp_path):
-    test = pd.read_parquet(trained_repo / "data/pools/test.parquet").drop(columns="label").head(40)
-    bad = test.iloc[[0]].assign(doc_url="not a url")
-    inp = tmp_path / "pairs.tsv"
-    pd.concat([test, bad]).to_csv(inp, sep="\t", index=False)
-    out = tmp_path / "scored.tsv"
-    assert cli(["predict", "--model", str(trained_repo / "models/teacher"), "--input", str(inp),
-                "--output", str(out), "--chunk-rows", "7"]) == 0
-    scored = pd.read_csv(out, sep="\t", keep_default_na=False)
-    assert len(scored) == 40 and list(scored["card_id"]) == list(test["card_id"])
-    probs = scored[["p_about", "p_mention", "p_not_about"]].to_numpy(float)
-    np.testing.assert_allclose(probs.sum(1), 1, atol=1e-5)
-    evaluated = pd.read_parquet(trained_repo / "data/eval/teacher/test.parquet").head(40)
-    np.testing.assert_allclose(scored["p_about"], evaluated["p_about"], atol=1e-5)
-    assert (scored["predicted"] == evaluated["predicted"]).all() and (scored["vital"] == evaluated["vital"]).all()
-    rejected = pd.read_csv(str(out) + ".rejected.tsv", sep="\t")
-    assert rejected[["_row", "reason"]].values.tolist() == [[41, "invalid_url"]]
-    big = tmp_path / "scored_big.parquet"
-    assert cli(["predict", "--model", str(trained_repo / "models/student"), "--input", str(inp), "--output", str(big)]) == 0
-    assert pd.read_parquet(big)["p_about"].between(0, 1).all()
-
-
-def test_predict_reports_a_malformed_file(tmp_path, capsys):
-    inp = tmp_path / "pairs.csv"
-    inp.write_text("card_id,card_title,doc_title\nc1,Mercury,Mercury\n")
-    code = cli(["predict", "--model", str(tmp_path / "no_model"), "--input", str(inp), "--output", str(tmp_path / "o.tsv")])
-    assert code == 2
-    err = capsys.readouterr().err
-    assert f"{inp}: missing required column(s) doc_url (header row 1)" in err
-    latin = tmp_path / "latin.tsv"
-    latin.write_bytes("card_id\tcard_title\tdoc_url\tdoc_title\nc1\tCaf\xe9\thttps://a.org/\tx\n".encode("latin-1"))
-    assert cli(["predict", "--model", str(tmp_path / "m"), "--input", str(latin), "--output", str(tmp_path / "o.tsv")]) == 2
-    assert "latin.tsv: not UTF-8 at line 2" in capsys.readouterr().err
-    good = tmp_path / "good.tsv"
-    good.write_text("card_id\tcard_title\tdoc_url\tdoc_title\nc1\tX\thttps://a.org/\tx\n")
-    assert cli(["predict", "--model", str(tmp_path / "nowhere"), "--input", str(good), "--output", str(tmp_path / "o.tsv")]) == 2
-    assert "no aboutness.json" in capsys.readouterr().err
-
-
-@pytest.mark.slow
-def test_onnx_export_matches_pytorch(trained_repo, tmp_path):
-    from aboutness.export import OnnxScorer
-    from aboutness.inference import predict_logits
-    from aboutness.models import load_saved, load_tokenizer
-
-    test = pd.read_parquet(trained_repo / "data/pools/test.parquet").head(50)
-    for name in ("teacher", "student"):
-        src = trained_repo / "models" / name
-        assert cli(["export", "--onnx", "--model", str(src), "--output", str(tmp_path / name)]) == 0
-        scorer = OnnxScorer(tmp_path / name)
-        ref = predict_logits(load_saved(src)[0], load_tokenizer(src), test, scorer.meta["text"], batch_size=16)
-        np.testing.assert_allclose(scorer.logits(test, batch_size=16), ref, atol=1e-4)
-    assert cli(["export", "--onnx", "--int8", "--model", str(trained_repo / "models/student"), "--output", str(tmp_path / "q")]) == 0
-    q = OnnxScorer(tmp_path / "q").logits(test)
-    assert q.shape == (50, 1) and (tmp_path / "q/model.onnx").stat().st_size < (tmp_path / "student/model.onnx").stat().st_size
-
-
-@pytest.mark.slow
-def test_int8_pool_scoring_keeps_rows_and_tracks_fp32(trained_repo, tmp_path):
-    from aboutness.pool_scoring import TeacherScorer, score_file
-
-    pool = trained_repo / "data/pools/runtime.parquet"
-    out = {}
-    for int8 in (False, True):
-        dst = tmp_path / f"scored_{int8}.parquet"
-        scorer = TeacherScorer(trained_repo / "models/teacher", 16, int8)
-        assert scorer.runtime == ("onnxruntime int8" if int8 else "cpu")
-        assert score_file(pool, dst, scorer, chunk_rows=64) > 0
-        out[int8] = pd.read_parquet(dst)
-        if int8:  # the int8 path really ran
-            assert (Path(scorer._workdir.name) / "teacher_int8/model.onnx").exists()
-    src = pd.read_parquet(pool)
-    logit_cols = [c for c in out[True].columns if c.startswith("teacher_logit_")]
-    pd.testing.assert_frame_equal(out[True].drop(columns=logit_cols), src)
-    fp32, int8 = out[False][logit_cols].to_numpy(), out[True][logit_cols].to_numpy()
-    assert not np.allclose(fp32, int8, atol=1e-6)  # quantised, so not bit-identical ...
-    # ... but close to fp32 on every row, and mostly the same class
-    assert np.abs(fp32 - int8).max() < 0.2 * (fp32.max() - fp32.min())
-    assert (fp32.argmax(1) == int8.argmax(1)).mean() >= 0.9
 
 
 def _run(name: str, distill_seed, layers: int, vital_f1: float, rev: str) -> dict:
@@ -244,61 +142,6 @@ def test_diff_gives_the_paired_difference_per_group(monkeypatch):
     # B - A on DIY: 0.96 - 0.60, since a fifth of the rolled labels stay right
     assert lines["accuracy_DIY"][-1] == "yes" and 30 < float(lines["accuracy_DIY"][2]) < 42
     assert lines["accuracy_main"][-1].startswith("no") and abs(float(lines["accuracy_main"][2])) < 3
-
-
-def test_predict_refuses_to_overwrite_its_input(tmp_path):
-    from aboutness.cli.predict import predict_file
-    from aboutness.errors import InputError
-
-    inp = tmp_path / "pairs.tsv"
-    inp.write_text("card_id\tdoc_url\n1\thttps://example.org/a\n", encoding="utf-8")
-    before = inp.read_bytes()
-    link = tmp_path / "link.tsv"
-    link.symlink_to(inp)
-    for out in (inp, link, tmp_path / "." / "pairs.tsv"):
-        with pytest.raises(InputError, match="is the input file"):
-            predict_file(tmp_path / "no-model", inp, out)  # refused before any model loads
-    assert inp.read_bytes() == before
-
-
-@pytest.mark.slow
-def test_predict_failing_midway_leaves_no_output(trained_repo, tmp_path, monkeypatch):
-    from aboutness.cli import predict
-
-    test = pd.read_parquet(trained_repo / "data/pools/test.parquet").drop(columns="label").head(30)
-    inp = tmp_path / "pairs.tsv"
-    pd.concat([test, test.iloc[[0]].assign(doc_url="not a url")]).to_csv(inp, sep="\t", index=False)
-    out = tmp_path / "scored.tsv"
-    stale = tmp_path / "scored.tsv.rejected.tsv"
-    stale.write_text("an old run's rejects\n")
-    real, calls = predict.predict_logits, []
-
-    def failing(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise RuntimeError("killed")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(predict, "predict_logits", failing)
-    with pytest.raises(RuntimeError, match="killed"):
-        predict.predict_file(trained_repo / "models/student", inp, out, chunk_rows=10)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["pairs.tsv"]  # no output, no partial, no stale rejects
-
-
-@pytest.mark.slow
-def test_predict_scores_a_pandas_tsv_whose_bodies_hold_tabs_and_line_breaks(trained_repo, tmp_path):
-    """pandas quotes such fields (RFC 4180); the reader used to refuse the file or split the rows."""
-    test = pd.read_parquet(trained_repo / "data/pools/test.parquet").drop(columns="label").head(30)
-    test["doc_body"] = [f"First line\twith a tab\nsecond line {i}\r\nthird, \"quoted\" line" for i in range(len(test))]
-    test.loc[3, "doc_title"] = 'Bruce Springsteen, "The Boss" - Wiki'
-    inp = tmp_path / "pairs.tsv.gz"
-    test.to_csv(inp, sep="\t", index=False)
-    out = tmp_path / "scored.tsv"
-    assert cli(["predict", "--model", str(trained_repo / "models/student"), "--input", str(inp), "--output", str(out)]) == 0
-    scored = pd.read_csv(out, sep="\t", keep_default_na=False, dtype={"card_id": str})
-    assert len(scored) == 30 and scored["card_id"].tolist() == test["card_id"].tolist()
-    assert scored["doc_body"].tolist() == test["doc_body"].tolist() and scored.loc[3, "doc_title"] == test.loc[3, "doc_title"]
-    assert scored["p_about"].between(0, 1).all()
 
 
 def test_report_has_a_probe_table_and_a_table_per_eval_set():

@@ -14,10 +14,10 @@ import yaml
 from aboutness.cli import main as cli
 from aboutness.export import OnnxScorer
 from aboutness.inference import predict_logits
-from aboutness.models import POOLINGS, load_saved, load_tokenizer, pair_segments
+from aboutness.models import POOLINGS, load_saved, load_tokenizer
 from aboutness.stages import distill, evaluate, score_pools, train_teacher
 from conftest import TINY_TRAINING, dvc, make_repo, run
-from families import FAMILIES, family_tokenizer, save_tiny_family
+from families import FAMILIES, save_tiny_family
 
 TEXT = {"card_fields": ["title", "main_type"], "doc_fields": ["title", "url"], "seq_len": 32}
 
@@ -84,18 +84,3 @@ def test_every_stage_runs_on_the_family(family, pools_repo, tmp_path, monkeypatc
     distill.main()
     student, meta = load_saved("models/trained/student")
     assert meta["init"] == "pretrained" and student.config.num_hidden_layers == 2
-
-
-@pytest.mark.parametrize("family", ["bert", "xlm-roberta"])
-def test_match_pooling_finds_the_same_card_and_doc_in_every_pair_layout(family):
-    """BERT lays a pair out as [CLS] card [SEP] doc [SEP]; XLM-R as <s> card </s></s> doc </s> with no
-    token_type_ids. The segments found from the separators hold exactly the card's and the doc's tokens in both."""
-    tok = family_tokenizer(family)
-    cards, docs = ["Москва | city", "Paris"], ["Москва — столица | https://пример.рф/Москва", ""]
-    enc = tok(cards, docs, padding=True, return_tensors="pt")
-    assert ("token_type_ids" in enc) == (family == "bert")
-    card, doc = pair_segments(enc["input_ids"], enc["attention_mask"], tok.sep_token_id)
-    for i, (c, d) in enumerate(zip(cards, docs)):
-        alone = [tok(c, add_special_tokens=False)["input_ids"], tok(d, add_special_tokens=False)["input_ids"]]
-        assert enc["input_ids"][i][card[i]].tolist() == alone[0]
-        assert enc["input_ids"][i][doc[i]].tolist() == alone[1]

@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 
-from aboutness.metrics import bootstrap_intervals, classification_metrics
+from aboutness.metrics import classification_metrics
 from aboutness.rules import BASELINES, baseline_predictions, name_in_title, normalise, site_names, strip_sites, title_starts_stripped
 
 
@@ -45,16 +45,3 @@ def test_baselines_score_every_set_and_tfidf_learns():
     assert len(preds["tfidf_logreg"]["other"]) == len(other)
     assert classification_metrics(test["label"], preds["title_starts_stripped"]["test"])["vital_f1"] == 1.0
     assert classification_metrics(test["label"], preds["tfidf_logreg"]["test"])["accuracy"] > 0.8
-
-
-def test_vital_metrics_follow_the_vital_decision_and_classes_keep_argmax():
-    gold = np.array(["about", "mention", "not_about", "about"] * 25)
-    pred = np.array(["about", "about", "not_about", "mention"] * 25)   # argmax: mentions called about
-    vital = gold == "about"                                               # a threshold that gets vital right
-    m = classification_metrics(gold, pred, vital)
-    assert m["vital_f1"] == 1.0 and m["accuracy"] == 0.5
-    assert classification_metrics(gold, pred)["vital_f1"] == 0.5
-    assert m["mentions_called_about"] == 0.0 and classification_metrics(gold, pred)["mentions_called_about"] == 1.0
-    cards = np.repeat(np.arange(50), 2)
-    ci = bootstrap_intervals(gold, pred, cards, 200, seed=0, vital=vital)
-    assert ci["vital_f1"] == (1.0, 1.0) and ci["accuracy"] == (0.5, 0.5)
