@@ -11,12 +11,14 @@ import pytest
 
 from aboutness.columns import POOL_COLUMNS
 from aboutness.models import save_meta
+from aboutness.params import Ray
 from aboutness.pool_scoring import TeacherScorer, score_file, score_file_ray
 from conftest import save_tiny_bert
 
 ray = pytest.importorskip("ray", reason="the Ray extra: pip install -e '.[ray]'")
+pytestmark = pytest.mark.slow  # each test starts a local Ray instance (about 20 s): not for the fast suite
 # two actors of half a CPU each beside one CPU for reading (ray.actors null), on 2 CPUs
-RAY = {"address": None, "actors": None, "cpus_per_actor": 0.5}
+RAY = Ray(address=None, actors=None, cpus_per_actor=0.5)  # params.yaml `ray:` as the stage passes it
 
 
 @pytest.fixture(scope="module")
