@@ -10,9 +10,9 @@ from typing import Any
 
 CARD = "README.md"
 ROLE = {
-    "teacher": "the teacher: reads the whole entity card and the whole document (title, url, body) and calls the pair "
+    "teacher": "The teacher: reads the whole entity card and the whole document (title, url, body) and calls the pair "
                "about, mention or not about",
-    "student": "the student, the model that ships: reads what production has (the card's title and main type, the "
+    "student": "The student, the model that ships: reads what production has (the card's title and main type, the "
                "document's title and url) and gives P(about), distilled from the teacher's scores",
 }
 
