@@ -13,11 +13,12 @@ import pandas as pd
 from tabulate import tabulate
 
 from aboutness import probes
-from aboutness.eval_sets import MODELS, POOLS
 from aboutness.heads import score_frame
 from aboutness.inference import predict_logits
 from aboutness.models import load_saved, load_tokenizer
 from aboutness.params import load_params
+from aboutness.paths import POOLS
+from aboutness.paths import TRAINED as MODELS
 from aboutness.probe_scores import probe_metrics
 
 

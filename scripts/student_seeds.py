@@ -13,8 +13,9 @@ import time
 
 from common import params_with, seed_study_args
 
-from aboutness.eval_sets import MODELS, eval_sets
+from aboutness.eval_sets import eval_sets
 from aboutness.evaluation import evaluate_model
+from aboutness.paths import TRAINED as MODELS
 from aboutness.student import distill
 
 

@@ -20,12 +20,13 @@ import pandas as pd
 from common import params_with, seed_study_args
 from sklearn.metrics import f1_score
 
-from aboutness.eval_sets import POOLS, eval_sets
+from aboutness.eval_sets import eval_sets
 from aboutness.evaluation import evaluate_model
 from aboutness.heads import score_frame
 from aboutness.inference import predict_logits
 from aboutness.metrics import vital_f1
 from aboutness.models import best_device, load_saved, load_tokenizer
+from aboutness.paths import POOLS
 from aboutness.probe_scores import probe_metrics
 from aboutness.teacher import train_teacher
 

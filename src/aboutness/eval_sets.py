@@ -13,13 +13,11 @@ import pandas as pd
 
 from aboutness.errors import InputError
 from aboutness.metrics import bootstrap_intervals, classification_metrics
-from aboutness.paths import TRAINED
+from aboutness.paths import POOLS
 
 if TYPE_CHECKING:  # the schema's types, for hints only
     from aboutness.params import Eval
 
-POOLS = Path("data/pools")
-MODELS = TRAINED  # what evaluate@<model> scores: the training stage's model
 PRED_DIR = Path("data/eval")  # data/eval/<model>/<set>.parquet
 SPEED_KEY = "pairs_per_s_cpu"  # the one metric that is measured, not recomputed: it varies run to run
 

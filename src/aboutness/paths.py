@@ -15,6 +15,10 @@ TEACHER = TRAINED["teacher"]  # the teacher that scores the pools and that a tru
 METRICS = Path("metrics")  # the headline figures, the files dvc.yaml declares as metrics (`dvc metrics show`)
 REPORTS = Path("reports")  # the full detail every stage writes (git-tracked outs), which `aboutness report` reads
 TIMING = REPORTS / "timing"  # each stage's wall time (runner.py), and the pool scoring speed
+PLOTS = METRICS / "plots"  # plot data for `dvc plots` and the same plots as PNG files
+CHECKPOINTS = {name: MODELS / f"{name}_ckpt" for name in TRAINED}  # the Trainer's checkpoints, kept to resume
+LIVE = {name: Path("dvclive") / name for name in TRAINED}  # DVCLive: each model's training curves and step metrics
+
 
 def default_base() -> Path:
     """The packaged all-MiniLM-L6-v2 directory (params.yaml `base: default`), found without importing torch."""

@@ -13,8 +13,7 @@ import pandas as pd  # noqa: E402
 from sklearn.metrics import confusion_matrix, precision_recall_curve  # noqa: E402
 
 from aboutness.columns import LABELS
-
-PLOTS = Path("metrics/plots")
+from aboutness.paths import PLOTS
 
 
 def pr_points(gold: pd.Series, p_about: np.ndarray, n: int = 200) -> pd.DataFrame:

@@ -27,8 +27,6 @@ from aboutness.tables import count_records, iter_table, read_table
 if TYPE_CHECKING:  # the schema's types, for hints only
     from aboutness.params import Params, Pools, Trash
 
-OUT = Path("data/pools")
-QUARANTINE = Path("data/quarantine/pools_trash.tsv")
 POOLS = ("runtime", "url_try")
 BUILDERS = {"runtime": "retrieve", "url_try": "url_words"}  # the setting that builds a pool from the corpus
 CHUNK_ROWS = 100_000
@@ -210,7 +208,7 @@ def pool_chunks(name: str, cfg: Pools, train_cards: pd.DataFrame, corpus: pd.Dat
     return [retrieve_pool(train_cards, corpus, k) if name == "runtime" else url_try_pool(train_cards, corpus, k, seed)], None
 
 
-def build_pools(labels: pd.DataFrame, params: Params, out: Path = OUT, quarantine: Path = QUARANTINE) -> dict:
+def build_pools(labels: pd.DataFrame, params: Params, out: Path, quarantine: Path) -> dict:
     """Write all splits, pools and eval sets under `out` and the rejected rows to `quarantine`;
     returns the metrics. The pools stream (pool_stream.py); splits and eval sets are the labels' size."""
     cfg = params.pools

@@ -20,7 +20,7 @@ from aboutness.inference import predict_logits
 from aboutness.metrics import bagged_vital_threshold, vital_f1
 from aboutness.models import load_classifier, load_tokenizer, save_model_dir, truncate_layers
 from aboutness.params import section_seed
-from aboutness.paths import TEACHER
+from aboutness.paths import CHECKPOINTS, LIVE, POOLS, TEACHER
 from aboutness.training import (
     PairTrainer,
     class_metrics,
@@ -33,9 +33,9 @@ if TYPE_CHECKING:  # the schema's types, for hints only
     from aboutness.params import Params, Teacher
 
 OUT = TEACHER
-CKPT = Path("models/teacher_ckpt")
-TRAIN, VALID = Path("data/pools/train.parquet"), Path("data/pools/valid.parquet")
-CURVES = Path("dvclive/teacher")  # DVCLive: the training curves and step metrics
+CKPT = CHECKPOINTS["teacher"]
+TRAIN, VALID = POOLS / "train.parquet", POOLS / "valid.parquet"
+CURVES = LIVE["teacher"]
 FINGERPRINT_KEYS = ("seed", "text", "teacher")  # the params train_teacher reads (dvc.yaml lists the same)
 
 

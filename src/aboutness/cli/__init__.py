@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from aboutness.errors import InputError
+from aboutness.paths import PLOTS
 
 
 def batch_size_arg(value: str) -> int | str:
@@ -57,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.diff:
                 print(report.diff(rows, *args.diff, rounds=args.rounds))
             if args.html:
-                images = sorted(Path("metrics/plots").glob("*.png"))
+                images = sorted(PLOTS.glob("*.png"))
                 args.html.write_text(report.render_html(rows, images, args.sort), encoding="utf-8")
                 print(f"wrote {args.html}")
         elif args.command == "export":

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from aboutness.eval_sets import POOLS, eval_sets, set_metrics
+from aboutness.eval_sets import eval_sets, set_metrics
 from aboutness.files import write_json
 from aboutness.headline import baselines_headline
 from aboutness.params import load_params
-from aboutness.paths import METRICS, REPORTS
+from aboutness.paths import METRICS, POOLS, REPORTS
 from aboutness.rules import baseline_predictions
 from aboutness.runner import stage
 

@@ -6,17 +6,15 @@ re-runs `distill`, `evaluate@student` and this, and the teacher's evaluation sta
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 
-from aboutness.eval_sets import MODELS, PRED_DIR
+from aboutness.eval_sets import PRED_DIR
 from aboutness.files import write_json
-from aboutness.paths import REPORTS
+from aboutness.paths import LIVE, REPORTS, TRAINED
 from aboutness.plots import write_pngs
 from aboutness.runner import stage
 
-CURVES = {name: Path(f"dvclive/{name}") for name in MODELS}  # the training stages' DVCLive directories
 DETAIL = REPORTS / "compare.json"
 
 
@@ -35,10 +33,10 @@ def shares(teacher: dict, student: dict) -> dict[str, float]:
 
 @stage
 def main() -> None:
-    results = {name: json.loads((REPORTS / f"{name}.json").read_text(encoding="utf-8")) for name in MODELS}
+    results = {name: json.loads((REPORTS / f"{name}.json").read_text(encoding="utf-8")) for name in TRAINED}
     out = shares(results["teacher"], results["student"])
     write_json(DETAIL, out)
-    write_pngs({name: pd.read_parquet(PRED_DIR / name / "test.parquet") for name in MODELS}, CURVES)
+    write_pngs({name: pd.read_parquet(PRED_DIR / name / "test.parquet") for name in TRAINED}, LIVE)
     for key, value in out.items():
         print(f"compare: student {key} {value:.3f}")
 

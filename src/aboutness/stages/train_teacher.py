@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from aboutness.files import write_json
 from aboutness.params import load_params
-from aboutness.paths import REPORTS, TEACHER
+from aboutness.paths import CHECKPOINTS, REPORTS, TEACHER
 from aboutness.runner import stage
 from aboutness.teacher import train_teacher
 
-CKPT = Path("models/teacher_ckpt")
 DETAIL = REPORTS / "teacher_train.json"
 
 
 @stage
 def main() -> None:
     params = load_params()
-    metrics = train_teacher(params, TEACHER, CKPT)
+    metrics = train_teacher(params, TEACHER, CHECKPOINTS["teacher"])
     if not metrics:  # a torchrun rank other than 0
         return
     write_json(DETAIL, metrics)
