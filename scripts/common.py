@@ -1,13 +1,23 @@
-"""What the seed-study scripts share: their command line, and params.yaml with `dvc exp run -S`-style overrides."""
+"""What the seed-study scripts share: their command line, params.yaml with `dvc exp run -S`-style overrides,
+and a model's figures on valid, the split a recipe is chosen on."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import yaml
+from sklearn.metrics import f1_score
 
+from aboutness.heads import score_frame
+from aboutness.inference import predict_logits
+from aboutness.metrics import vital_f1
+from aboutness.models import best_device, load_saved, load_tokenizer
 from aboutness.params import Params, validate_params
+from aboutness.paths import POOLS
+from aboutness.probe_scores import probe_metrics
 
 
 def params_with(overrides: list[str]) -> Params:
@@ -33,3 +43,16 @@ def seed_study_args(**extra: dict) -> argparse.Namespace:
     for name, kwargs in extra.items():
         ap.add_argument(f"--{name.replace('_', '-')}", **kwargs)
     return ap.parse_args()
+
+
+def on_valid(path: Path, params: Params) -> dict:
+    """Valid macro-F1 and vital F1, and the probes built from valid (the model's decisions on valid as the originals)."""
+    model, meta = load_saved(path)
+    model, tok = model.to(best_device()), load_tokenizer(path)
+    valid, cfg = pd.read_parquet(POOLS / "valid.parquet"), params.eval
+    scored = score_frame(predict_logits(model, tok, valid, meta["text"], cfg.batch_size), meta)
+    gold = valid["label"].to_numpy()
+    return {"valid_macro_f1": f1_score(gold, scored["predicted"], average="macro"),
+            "valid_vital_f1": vital_f1(gold, np.where(scored["vital"], "about", "")),
+            **probe_metrics(model, tok, meta, valid, scored["vital"].to_numpy(), params.seed, cfg.probe_pairs,
+                            cfg.batch_size, "valid_probe_")}

@@ -15,33 +15,11 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-from common import params_with, seed_study_args
-from sklearn.metrics import f1_score
+from common import on_valid, params_with, seed_study_args
 
 from aboutness.eval_sets import eval_sets
 from aboutness.evaluation import evaluate_model
-from aboutness.heads import score_frame
-from aboutness.inference import predict_logits
-from aboutness.metrics import vital_f1
-from aboutness.models import best_device, load_saved, load_tokenizer
-from aboutness.paths import POOLS
-from aboutness.probe_scores import probe_metrics
 from aboutness.teacher import train_teacher
-
-
-def on_valid(path: Path, params: dict) -> dict:
-    """Valid macro-F1 and vital F1, and the probes built from valid (the model's decisions on valid as the originals)."""
-    model, meta = load_saved(path)
-    model, tok = model.to(best_device()), load_tokenizer(path)
-    valid, cfg = pd.read_parquet(POOLS / "valid.parquet"), params.eval
-    scored = score_frame(predict_logits(model, tok, valid, meta["text"], cfg.batch_size), meta)
-    gold = valid["label"].to_numpy()
-    return {"valid_macro_f1": f1_score(gold, scored["predicted"], average="macro"),
-            "valid_vital_f1": vital_f1(gold, np.where(scored["vital"], "about", "")),
-            **probe_metrics(model, tok, meta, valid, scored["vital"].to_numpy(), params.seed, cfg.probe_pairs,
-                            cfg.batch_size, "valid_probe_")}
 
 
 def main() -> None:
