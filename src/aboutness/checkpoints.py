@@ -19,14 +19,14 @@ if TYPE_CHECKING:  # the schema's types, for hints only
     from aboutness.params import Params
 
 
-def run_fingerprint(stage: str, params: Params | dict, keys: tuple[str, ...], base: str | Path | None = None,
+def run_fingerprint(stage: str, params: Params, keys: tuple[str, ...], base: str | Path | None = None,
                     files: tuple[Path, ...] = ()) -> str:
     """Hash of every input that shapes a training run, to tell whether old checkpoints belong to it: the
     stage's name, its params (`keys`, dotted, as its dvc.yaml entry lists them), the base model's files by
     content, `files` (the stage passes its data), the package's code and the world size. A checkpoint of other
     code, data or settings is never resumed: resumed with no steps left, it would be saved as the new model."""
     h = hashlib.sha256(f"{stage} world={os.environ.get('WORLD_SIZE', '1')}".encode())
-    values = params.model_dump() if hasattr(params, "model_dump") else params  # the Params object, or a dict
+    values = params.model_dump()
     h.update(json.dumps({k: _param(values, k) for k in keys}, sort_keys=True, default=str).encode())
     paths = [Path(__file__).parent, *files]  # the whole package: any code change starts afresh
     if base is not None:
