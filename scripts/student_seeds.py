@@ -1,7 +1,8 @@
 """A student seed study without DVC's queue: `distill` and the student's evaluation, run in this process
 for each (param overrides, distill seed), on the workspace's teacher and scored pools. One JSON line a run
 (valid, valid restyled, the probes built from valid, test, every eval set, the probes built from test) goes
-to the output file; models/student is left as the last run's, so re-run `dvc repro` afterwards. Used for docs/student.md's seed tables.
+to the output file; models/student is left as the last run's, so re-run `dvc repro` afterwards. Used for
+docs/student.md's seed tables.
 
     python scripts/student_seeds.py out.jsonl --seeds 1 2 3 4 42 --set distill.restyle_share=0.5
 """
