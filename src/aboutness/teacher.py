@@ -20,7 +20,7 @@ from aboutness.inference import predict_logits
 from aboutness.metrics import bagged_vital_threshold, vital_f1
 from aboutness.models import load_classifier, load_tokenizer, save_model_dir, truncate_layers
 from aboutness.params import section_seed
-from aboutness.paths import CHECKPOINTS, LIVE, POOLS, TEACHER
+from aboutness.paths import CHECKPOINTS, LIVE, TEACHER, split_path
 from aboutness.training import (
     PairTrainer,
     class_metrics,
@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # the schema's types, for hints only
 
 OUT = TEACHER
 CKPT = CHECKPOINTS["teacher"]
-TRAIN, VALID = POOLS / "train.parquet", POOLS / "valid.parquet"
+TRAIN, VALID = split_path("train"), split_path("valid")
 CURVES = LIVE["teacher"]
 FINGERPRINT_KEYS = ("seed", "text", "teacher")  # the params train_teacher reads (dvc.yaml lists the same)
 

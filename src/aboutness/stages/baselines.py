@@ -11,7 +11,7 @@ from aboutness.eval_sets import eval_sets, set_metrics
 from aboutness.files import write_json
 from aboutness.headline import baselines_headline
 from aboutness.params import load_params
-from aboutness.paths import METRICS, POOLS, REPORTS
+from aboutness.paths import METRICS, REPORTS, split_path
 from aboutness.rules import baseline_predictions
 from aboutness.runner import stage
 
@@ -21,7 +21,7 @@ def main() -> None:
     params = load_params()
     cfg, seed = params.eval, params.seed
     sets = eval_sets()
-    preds = baseline_predictions(pd.read_parquet(POOLS / "train.parquet"), sets, seed)
+    preds = baseline_predictions(pd.read_parquet(split_path("train")), sets, seed)
     results = {name: set_metrics(sets, by_set, cfg, seed) for name, by_set in preds.items()}
     write_json(REPORTS / "baselines.json", results)
     write_json(METRICS / "baselines.json", baselines_headline(results))

@@ -13,7 +13,7 @@ import torch
 
 from aboutness.files import write_json
 from aboutness.params import load_params
-from aboutness.paths import POOLS, REPORTS, TEACHER, TIMING, scored_path
+from aboutness.paths import REPORTS, TEACHER, TIMING, scored_path, split_path
 from aboutness.pool_scoring import TeacherScorer, score_file, score_file_ray
 from aboutness.runner import stage
 
@@ -28,7 +28,7 @@ def main() -> None:
     stats, speed = {}, {}
     scorer = None if cfg.engine == "ray" else TeacherScorer(TEACHER, cfg.score_batch_size, cfg.score_int8)
     for name in cfg.pools:
-        src, dst = POOLS / f"{name}.parquet", scored_path(name)
+        src, dst = split_path(name), scored_path(name)
         start = time.perf_counter()
         with torch.no_grad():  # not process-wide: a caller in the same process may train afterwards
             if scorer is None:
