@@ -5,7 +5,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aboutness.augment import MENTION_SENTENCES, drop_bodies, drop_card_fields, insert_mentions, production_cards, teacher_views
+from aboutness.augment import (
+    MENTION_SENTENCES,
+    drop_bodies,
+    drop_card_fields,
+    insert_mentions,
+    layout_bodies,
+    production_cards,
+    teacher_views,
+)
+from aboutness.restyle import TRAIN_HEADINGS
 
 CARD = ("title", "subtitle", "main_type", "definition")
 
@@ -68,7 +77,8 @@ def test_teacher_views_restyle_titles_and_urls_and_change_nothing_with_zero_shar
     from aboutness.params import Teacher
     from conftest import as_params
 
-    cfg = {"card_dropout": 0.0, "prod_card_share": 0.0, "body_dropout": 0.0, "mention_share": 0.0, "restyle_share": 0.0}
+    cfg = {"card_dropout": 0.0, "prod_card_share": 0.0, "body_dropout": 0.0, "mention_share": 0.0, "layout_share": 0.0,
+           "restyle_share": 0.0}
     assert teacher_views(df, as_params(cfg, Teacher), list(CARD), ["title", "main_type"], seed=1).equals(df)
     out = teacher_views(df, as_params(cfg | {"restyle_share": 0.5}, Teacher), list(CARD), ["title", "main_type"], seed=1)
     restyled = out["doc_title"].ne(df["doc_title"])
@@ -108,3 +118,19 @@ def test_the_teacher_learns_the_labels_of_the_viewed_rows(tiny_bert):
     learnt = np.asarray(ds.targets).argmax(1)
     # every not-about row became a mention: no not-about target is left
     assert (learnt == 1).sum() == 200 and (learnt == 2).sum() == 0 and len(ds) == 300
+
+
+def test_layout_lays_bodies_out_under_headings_at_the_share_whatever_the_label_and_keeps_every_sentence():
+    df = pairs()
+    df.iloc[:30, df.columns.get_loc("doc_body")] = ""  # an emptied body stays empty
+    out = layout_bodies(df, 0.3, seed=5)
+    changed = out["doc_body"].ne(df["doc_body"])
+    assert changed.mean() == pytest.approx(0.3, abs=0.03)
+    assert changed.groupby(df["label"]).mean().between(0.25, 0.35).all()  # drawn by the seed, not the label
+    heading = "|".join(TRAIN_HEADINGS)
+    stripped = out.loc[changed, "doc_body"].str.replace(rf"(?:{heading}): ", "", regex=True)
+    assert stripped.equals(df.loc[changed, "doc_body"])  # every sentence kept, in order, and no name added
+    assert out.loc[changed, "doc_body"].str.count(rf"(?:{heading}): ").gt(1).mean() > 0.4  # often several sections
+    assert (out["doc_body"].iloc[:30] == "").all()
+    assert out.drop(columns="doc_body").equals(df.drop(columns="doc_body"))
+    assert layout_bodies(df, 0.0, seed=5) is df and out.equals(layout_bodies(df, 0.3, seed=5))

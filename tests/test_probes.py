@@ -1,6 +1,8 @@
 """The behavioural probes (probes.py): each transforms real demo pairs as specified and carries the label
 it expects; a probe that changes nothing a model reads does not apply to it."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -64,6 +66,23 @@ def test_mention_insert_and_production_card(pairs):
     assert all(c.casefold() in t.casefold() for c, t in zip(prod["card_title"], prod["doc_title"]))
 
 
+def test_record_page_keeps_every_body_sentence_under_new_headings_and_names_the_card(pairs):
+    rec = probes.build("dir_record_page", pairs, seed=1)
+    orig = pairs.loc[rec["orig"]].reset_index(drop=True)
+    assert len(rec) > 20 and (rec["label"] == "about").all() and (rec["expect"] == "about").all()
+    assert title_names_card(orig).all()  # the record names the page's own subject
+    assert all(t.count(c) == 1 and t != c for t, c in zip(rec["doc_title"], rec["card_title"]))
+    assert rec["doc_url"].str.fullmatch(r"https://(factgrid|registrum|datapedia)\.example/r/\d{4}-[a-z]{3}").all()
+    heading = "|".join(probes.PROBE_HEADINGS)
+    for body, before, card in zip(rec["doc_body"], orig["doc_body"], rec["card_title"]):
+        assert body.startswith(f"{card} — ")
+        # the headings taken out, the page's own sentences are left, all of them and in order
+        assert re.sub(rf"(?:{heading}): ", "", body.removeprefix(f"{card} — ")) == " ".join(SENTENCE.split(before.strip()))
+    same = ["card_title", "card_subtitle", "card_definition", "card_main_type"]
+    assert (rec[same].to_numpy() == orig[same].to_numpy()).all()
+    assert rec["doc_body"].str.count(rf"(?:{heading}): ").gt(1).mean() > 0.3  # often in more than one section
+
+
 def test_probes_are_seeded_and_say_where_they_apply(pairs):
     a, b, c = (probes.build("inv_site", pairs, seed=s, n=80) for s in (1, 1, 2))
     pd.testing.assert_frame_equal(a, b)
@@ -72,7 +91,7 @@ def test_probes_are_seeded_and_say_where_they_apply(pairs):
     student = [p.name for p in probes.PROBES if probes.applies(p, STUDENT, three_class=False)]
     assert teacher == [p.name for p in probes.PROBES]
     # it reads no body and has no mention class; a title-only page and a production card are what it always sees
-    assert student == ["inv_site", "inv_case", "dir_title_only", "dir_swap", "inv_prod_card"]
+    assert student == ["inv_site", "inv_case", "dir_title_only", "dir_swap", "inv_prod_card", "dir_record_page"]
 
 
 def test_pass_rates_compare_with_the_original_decision_or_the_expected_label():

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from aboutness.restyle import restyle_rows
+from aboutness.restyle import restyle_rows, section_body
 from aboutness.text import first_sentence, insert_sentence, title_names_card
 
 if TYPE_CHECKING:  # the schema's types, for hints only
@@ -104,12 +104,31 @@ def insert_mentions(train: pd.DataFrame, share: float, seed: int) -> pd.DataFram
     return out
 
 
+def layout_bodies(train: pd.DataFrame, share: float, seed: int) -> pd.DataFrame:
+    """In `share` of the rows, whatever their label, the body laid out in sections under short headings
+    (`restyle.section_body`), every sentence kept in order. The demo's bodies are all running prose, so a
+    teacher may learn that a page is about the card when its body reads as prose continuing the card's
+    definition, and call a data sheet of the same entity a mention (docs/probes.md). No heading names the
+    card, so the layout carries no label."""
+    if not share:
+        return train
+    rng = np.random.default_rng([seed, 18])
+    picked = np.flatnonzero(rng.random(len(train)) < share)
+    out = train.copy()
+    bodies = out["doc_body"].fillna("").astype(str).to_numpy(dtype=object)
+    for i in picked:
+        bodies[i] = section_body(bodies[i], rng)
+    out["doc_body"] = bodies
+    return out
+
+
 def teacher_views(train: pd.DataFrame, cfg: Teacher, card_fields: list[str], prod_fields: list[str], seed: int) -> pd.DataFrame:
     """Every view the teacher's params ask for, drawn independently of one another: card dropout, production
-    cards, body dropout, inserted mentions, and doc titles and urls restyled as other sites render them
-    (`restyle.TRAIN`)."""
+    cards, body dropout, inserted mentions, bodies laid out in sections, and doc titles and urls restyled as
+    other sites render them (`restyle.TRAIN`)."""
     out = drop_card_fields(train, card_fields, cfg.card_dropout, seed)
     out = production_cards(out, prod_fields, cfg.prod_card_share, seed)
     out = drop_bodies(out, cfg.body_dropout, seed)
     out = insert_mentions(out, cfg.mention_share, seed)
+    out = layout_bodies(out, cfg.layout_share, seed)
     return restyle_rows(out, cfg.restyle_share, np.random.default_rng([seed, 16]))

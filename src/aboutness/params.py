@@ -186,6 +186,7 @@ class Teacher(Training):
     prod_card_share: Share
     body_dropout: Share
     mention_share: Share
+    layout_share: Share
     restyle_share: Share
 
 

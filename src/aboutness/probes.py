@@ -4,8 +4,8 @@ would passes it whatever the site (issue 34). Probes are built from valid for di
 from test for the reported figures; nothing here knows a model.
 
 - INV probes: the vital decision must not change (`inv_site`, `inv_case`).
-- DIR probes: the outcome is known whatever the original decision: `dir_title_only`, `dir_short_body`
-  and `inv_prod_card` stay about, `dir_swap` becomes not about, `dir_mention_insert` becomes a mention.
+- DIR probes: the outcome is known whatever the original decision: `dir_title_only`, `dir_short_body`,
+  `inv_prod_card` and `dir_record_page` stay about, `dir_swap` becomes not about, `dir_mention_insert` becomes a mention.
 A probe that changes no field a model reads, or that needs a class the model lacks (a mention, for a
 vital-only student), does not apply to it: `applies` says so, and a report shows "n/a", never a pass.
 One exception, by design: a probe that only empties fields (`strips`) tests a model that never reads
@@ -22,12 +22,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from aboutness.restyle import PROBE_HEADINGS, section_body
 from aboutness.text import first_sentence, insert_sentence, title_names_card
 
 # Sites and title dress no training page uses (the demo's web.py and the student's restyle grammars use others)
 SITES = ("Glossarium", "Lexiconia", "Termbank", "Wordhoard", "Encyclopedix")
 TITLE_STYLES = ("{title} from {site}", "{site}: {title}", "{title} — definition and meaning", "{title}")
 URL_STYLES = ("https://{host}/{id}", "https://{host}/term/{slug}")
+# Record pages of a reference database: the name inside a longer title, after a number or before a code and
+# a list of sections, an opaque url, and a body laid out under headings (restyle.PROBE_HEADINGS)
+RECORD_SITES = ("Factgrid", "Registrum", "Datapedia")
+RECORD_TITLES = ("Record {n}: {title} ({code}) - {a}, {b} and {c} | {site}", "{title} [{code}] · {a} and {b} · {site}",
+                 "{site} entry {n} / {title}: {a}, {b}")
+RECORD_TOPICS = ("facts", "figures", "details", "history", "background", "notes", "data")
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,7 @@ PROBES = (
     Probe("dir_swap", "not_about", ("doc_title", "doc_url", "doc_body"), 0.95),
     Probe("dir_mention_insert", "mention", ("doc_body",), 0.80),
     Probe("inv_prod_card", "about", ("card_subtitle", "card_definition"), 0.95, strips=True),
+    Probe("dir_record_page", "about", ("doc_title", "doc_url", "doc_body"), 0.90),
 )
 BY_NAME = {p.name: p for p in PROBES}
 
@@ -73,6 +81,8 @@ def build(name: str, pairs: pd.DataFrame, seed: int, n: int = 200) -> pd.DataFra
         pool = np.flatnonzero(pairs["label"] == "not_about")
     elif name in ("inv_prod_card", "dir_title_only"):  # with no body (or card) left, the title must name the card
         pool = np.flatnonzero(about & title_names_card(pairs))
+    elif name == "dir_record_page":  # the record names the page's own subject, above a body to lay out
+        pool = np.flatnonzero(about & title_names_card(pairs) & pairs["doc_body"].fillna("").str.strip().ne("").to_numpy())
     elif name == "dir_swap":  # a card needs another card of its main type to swap with
         counts = pairs.loc[about, "card_main_type"].value_counts()
         pool = np.flatnonzero(about & pairs["card_main_type"].map(counts).fillna(0).gt(1).to_numpy())
@@ -102,8 +112,28 @@ def build(name: str, pairs: pd.DataFrame, seed: int, n: int = 200) -> pd.DataFra
         out["doc_body"] = [_insert(body, card, rng) for body, card in zip(out["doc_body"], out["card_title"])]
     elif name == "inv_prod_card":
         out["card_subtitle"], out["card_definition"] = "", ""
+    elif name == "dir_record_page":
+        out = _record_page(out, rng)
     out["expect"] = BY_NAME[name].expect
     return out.reset_index(drop=True)
+
+
+def _record_page(out: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Each about page as a record page of a reference database: the card's name inside a record title, an
+    opaque url, and the page's body, every sentence in order, under headings, the first led by the name
+    (restyle.section_body). Only pages whose title names the card are probed, so the name is the page's."""
+    out = out.copy()
+    titles, urls, bodies = [], [], []
+    for card, body in zip(out["card_title"], out["doc_body"]):
+        site = RECORD_SITES[int(rng.integers(len(RECORD_SITES)))]
+        a, b, c = rng.choice(RECORD_TOPICS, 3, replace=False)
+        code, n = "".join(chr(ord("A") + int(i)) for i in rng.integers(0, 26, 3)), int(rng.integers(1, 1000))
+        titles.append(RECORD_TITLES[int(rng.integers(len(RECORD_TITLES)))].format(title=card, site=site, n=n, code=code,
+                                                                                  a=a, b=b, c=c))
+        urls.append(f"https://{site.lower()}.example/r/{n:04d}-{code.lower()}")
+        bodies.append(section_body(str(body), rng, PROBE_HEADINGS, lead=str(card)))
+    out["doc_title"], out["doc_url"], out["doc_body"] = titles, urls, bodies
+    return out
 
 
 def _swap(out: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:

@@ -8,6 +8,10 @@ style it then misses most about pages (docs/student.md). Wrapping a title in a s
 changes what the page is about, so a restyled row keeps the teacher's score of the page it came from
 (the teacher read the body too), and the student learns that the wrapping carries no label.
 
+A page's body can be dressed too: `section_body` lays its sentences out as a data sheet or record
+page does, under short headings, and the teacher trains on a share of bodies so laid out
+(`teacher.layout_share`); a person reads the same sentences whatever the layout.
+
 Nothing here knows the page's subject: a style wraps the whole title, whatever a user's pool holds.
 Two disjoint grammars: `TRAIN` augments distillation rows, `HELD_OUT` builds the valid-only check
 (`valid_restyled`), so that the check measures styles the student never trained on. Neither was
@@ -22,6 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from aboutness.text import SENTENCE
 
 WORD = re.compile(r"\w+")
 
@@ -60,6 +66,28 @@ HELD_OUT = Grammar(
     urls=("https://{host}/a/{code}{n}", "https://{host}/{n}/{n}", "https://{host}/t/{slug}", "https://m.{host}/{code}"),
     tlds=(".co", ".io", ".site"),
 )
+
+
+# Headings of a body laid out in sections: `TRAIN_HEADINGS` for the teacher's training view, the others
+# for the record-page probe (aboutness.probes), so that the probe measures headings training never used.
+TRAIN_HEADINGS = ("Overview", "Details", "Background", "Notes", "Summary", "At a glance", "Facts", "Context",
+                  "In short", "More")
+PROBE_HEADINGS = ("Profile", "Record", "Key points", "Remarks", "Description", "Particulars")
+
+
+def section_body(body: str, rng: np.random.Generator, headings: tuple[str, ...] = TRAIN_HEADINGS, lead: str = "") -> str:
+    """The body's sentences, all of them and in order, laid out in up to three sections ("Notes: ...
+    Background: ..."), the headings and the cuts drawn from `rng`; `lead` (a name) goes before the first
+    heading, as record pages name their subject there ("<lead> — Profile: ..."). An empty body stays empty."""
+    parts = SENTENCE.split(body.strip()) if body.strip() else []
+    if not parts:
+        return body
+    k = min(len(parts), int(rng.integers(1, 4)))
+    cuts = np.sort(rng.choice(np.arange(1, len(parts)), k - 1, replace=False)) if k > 1 else np.array([], dtype=int)
+    names = rng.choice(len(headings), k, replace=False)
+    chunks = np.split(np.array(parts, dtype=object), cuts)
+    text = " ".join(f"{headings[int(h)]}: " + " ".join(c) for h, c in zip(names, chunks))
+    return f"{lead} — {text}" if lead else text
 
 
 def _code(rng: np.random.Generator, n: int) -> str:

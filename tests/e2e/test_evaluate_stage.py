@@ -67,7 +67,7 @@ def test_evaluate_writes_the_probes_that_apply_and_they_recompute(trained_repo):
     assert {k for k in teacher if k.startswith("probe_")} == {f"probe_{p.name}" for p in probes.PROBES}
     # the student reads card title and main type, doc title and url, and has no mention class
     assert {k for k in student if k.startswith("probe_")} == {"probe_inv_site", "probe_inv_case", "probe_dir_title_only",
-                                                              "probe_dir_swap", "probe_inv_prod_card"}
+                                                              "probe_dir_swap", "probe_inv_prod_card", "probe_dir_record_page"}
     test = pd.read_parquet(trained_repo / "data/pools/test.parquet")
     model, meta = load_saved(trained_repo / "models/teacher")
     probed = probes.build("dir_swap", test, seed=42, n=200)
