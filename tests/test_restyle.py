@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -77,3 +79,20 @@ def test_scored_dataset_restyles_inputs_and_keeps_the_teachers_targets(tmp_path,
     same = [a == b for a, b in zip(restyled["input_ids"], plain["input_ids"])]
     assert (np.mean(same) == 1.0) if share == 0 else (0.35 < 1 - np.mean(same) < 0.65)
     assert restyled["input_ids"] == again["input_ids"]             # seeded by the run's seed and the batch
+
+
+def test_invented_sites_are_made_up_words_and_leave_the_grammars_own_draws_alone():
+    from aboutness.restyle import SYLLABLES
+
+    known = [w.lower() for w in TRAIN.site_words]
+    grammar_hosts = {a + b for a in known for b in known if a != b}
+    made_up = re.compile(rf"(?:{'|'.join(SYLLABLES)})+(?:{'|'.join(known)})?")  # a made-up word, then maybe the grammar's
+    for s in range(300):
+        plain = restyle_one("Mercury (planet)", np.random.default_rng(s))
+        assert restyle_one("Mercury (planet)", np.random.default_rng(s), invent=0.0) == plain  # no draw at 0
+        title, url = restyle_one("Mercury (planet)", np.random.default_rng(s), invent=1.0)
+        host = url.split("/")[2].removeprefix("www.").rsplit(".", 1)[0]
+        assert "mercury (planet)" in title.lower() and host not in grammar_hosts and made_up.fullmatch(host)
+    df = pool(2000)
+    hosts = restyle_rows(df, 1.0, np.random.default_rng(1), invent=0.5)["doc_url"].str.split("/").str[2]
+    assert hosts.str.removeprefix("www.").str.rsplit(".", n=1).str[0].isin(grammar_hosts).mean() == pytest.approx(0.5, abs=0.05)

@@ -220,6 +220,7 @@ class Distill(Strict):
     label_weight: Share
     positive_weight: NonNeg
     restyle_share: Share
+    restyle_invented: Share
     restyle_valid: bool
     score_batch_size: BatchSize
     score_chunk_rows: PosInt

@@ -90,16 +90,30 @@ def section_body(body: str, rng: np.random.Generator, headings: tuple[str, ...] 
     return f"{lead} — {text}" if lead else text
 
 
+# Syllables of made-up site names ("Kalimo", "Brisendor"): the web's site names are unbounded, and a student
+# that only ever saw the grammar's few site words can read an unseen one after the title as part of the subject.
+SYLLABLES = ("ka", "lo", "mi", "ru", "ve", "zo", "ta", "ne", "bri", "dor", "sen", "fal", "mar", "tis", "gan", "pel",
+             "cor", "vin", "sul", "ha", "ri", "po", "ex", "ul")
+
+
+def invented_word(rng: np.random.Generator) -> str:
+    """A made-up, capitalised word of two or three syllables."""
+    return "".join(SYLLABLES[int(i)] for i in rng.integers(0, len(SYLLABLES), int(rng.integers(2, 4)))).capitalize()
+
+
 def _code(rng: np.random.Generator, n: int) -> str:
     return "".join(chr(ord("a") + int(i)) for i in rng.integers(0, 26, n))
 
 
-def restyle_one(title: str, rng: np.random.Generator, grammar: Grammar = TRAIN) -> tuple[str, str]:
+def restyle_one(title: str, rng: np.random.Generator, grammar: Grammar = TRAIN, invent: float = 0.0) -> tuple[str, str]:
     """(title, url) of a page titled `title`, as a site drawn from `grammar` would render them: the
     title keeps its text and gains a prefix, a suffix or both, sometimes in one case; the url is the new
-    site's, by id or by slug. Drawn from `rng` alone."""
+    site's, by id or by slug. With probability `invent` the site's first word is made up (`invented_word`),
+    and then half the time its second too. Drawn from `rng` alone."""
     words = grammar.site_words
     a, b = (words[int(i)] for i in rng.choice(len(words), 2, replace=False))
+    if invent and rng.random() < invent:  # no draw at 0, so the grammar's own draws stay as they were
+        a, b = invented_word(rng), invented_word(rng) if rng.random() < 0.5 else b
     fill = {"site": f"{a} {b}", "word": a, "n": int(rng.integers(1, 1000)),
             "topic": grammar.topic_words[int(rng.integers(len(grammar.topic_words)))],
             "abbr": _code(rng, int(rng.integers(1, 4))).upper()}
@@ -118,9 +132,11 @@ def restyle_one(title: str, rng: np.random.Generator, grammar: Grammar = TRAIN) 
     return text, url
 
 
-def restyle_rows(df: pd.DataFrame, share: float, rng: np.random.Generator, grammar: Grammar = TRAIN) -> pd.DataFrame:
+def restyle_rows(df: pd.DataFrame, share: float, rng: np.random.Generator, grammar: Grammar = TRAIN,
+                 invent: float = 0.0) -> pd.DataFrame:
     """A copy of `df` with the doc title and url of about `share` of its rows restyled (drawn by `rng`,
-    never by a row's label or score); every other column, the teacher's scores included, is kept."""
+    never by a row's label or score), a share `invent` of them on made-up sites; every other column, the
+    teacher's scores included, is kept."""
     out = df.copy()
     if not share or df.empty or "doc_title" not in df:  # a student that reads no doc title has nothing to restyle
         return out
@@ -128,14 +144,14 @@ def restyle_rows(df: pd.DataFrame, share: float, rng: np.random.Generator, gramm
     titles = out["doc_title"].fillna("").astype(str).to_numpy(dtype=object)
     urls = np.empty(len(df), dtype=object)
     for i in picked:
-        titles[i], urls[i] = restyle_one(titles[i], rng, grammar)
+        titles[i], urls[i] = restyle_one(titles[i], rng, grammar, invent)
     out["doc_title"] = titles
     if "doc_url" in df:
         out["doc_url"] = np.where(pd.isna(urls), out["doc_url"].to_numpy(dtype=object), urls)
     return out
 
 
-def restyle_batch(df: pd.DataFrame, key: tuple[int, int], share: float, seed: int) -> pd.DataFrame:
+def restyle_batch(df: pd.DataFrame, key: tuple[int, int], share: float, seed: int, invent: float = 0.0) -> pd.DataFrame:
     """`restyle_rows` for one batch of distillation rows, its draws seeded by the run's seed and where the
     batch starts, so a run restyles the same rows the same way whatever else ran before."""
-    return restyle_rows(df, share, np.random.default_rng([seed, 17, *key]))
+    return restyle_rows(df, share, np.random.default_rng([seed, 17, *key]), invent=invent)

@@ -168,7 +168,8 @@ def distill(params: Params) -> dict:
     # serve rows of an older text or targets function, and its default home grows with every experiment.
     datasets.config.HF_DATASETS_CACHE = str((CKPT / "datasets").resolve())
     with args.main_process_first(local=False, desc="tokenising the pools"):  # under DDP one rank builds the cache
-        augment = partial(restyle_batch, share=cfg.restyle_share, seed=seed) if cfg.restyle_share else None
+        augment = (partial(restyle_batch, share=cfg.restyle_share, seed=seed, invent=cfg.restyle_invented)
+                   if cfg.restyle_share else None)
         train_ds = scored_dataset([path for path in paths if rows[path]], tokenizer, text_cfg,
                                   partial(student_targets, teacher_meta=teacher_meta, cfg=cfg), augment=augment)
     teacher, hidden_layers = hidden_match(params, model)
