@@ -149,10 +149,10 @@ def test_report_has_a_probe_table_and_a_table_per_eval_set():
 
     rows = load_experiments(FIXTURE.read_text())
     teacher = {"probe_inv_site": 0.99, "probe_inv_case": 1.0, "probe_dir_title_only": 0.855, "probe_dir_short_body": 0.98,
-               "probe_dir_swap": 0.99, "probe_dir_mention_insert": 0.76, "probe_inv_prod_card": 0.97}
+               "probe_dir_swap": 0.99, "probe_dir_mention_insert": 0.76, "probe_inv_prod_card": 0.97, "probe_dir_record_page": 0.88}
     rows[0]["teacher"] |= teacher
     rows[0]["student"] |= {"probe_inv_site": 0.975, "probe_inv_case": 0.93, "probe_dir_title_only": 0.97, "probe_dir_swap": 0.88,
-                           "probe_inv_prod_card": 0.96}
+                           "probe_inv_prod_card": 0.96, "probe_dir_record_page": 0.73}
     md = render_markdown(rows)
     probes = md.split("### Probes")[1].split("###")[0].split("\n\n")[1]
 
@@ -163,14 +163,14 @@ def test_report_has_a_probe_table_and_a_table_per_eval_set():
     lines = {line.split("|")[1].strip(): [parsed(c) for c in line.split("|")[2:-1]] for line in probes.splitlines()[2:]}
     [probed_teacher] = [v for k, v in lines.items() if k.startswith("teacher:") and v[0]]
     assert probed_teacher == [(99.0, False), (100.0, False), (85.5, True), (98.0, False), (99.0, False), (76.0, True),
-                              (97.0, False)]
+                              (97.0, False), (88.0, True)]
     [student] = [v for k, v in lines.items() if k.endswith("[workspace]")]
-    # the student's bars: site and case 95, title-only 90; none for swap or production cards
-    assert student == [(97.5, False), (93.0, True), (97.0, False), "n/a", (88.0, False), "n/a", (96.0, False)]
+    # the student's bars: site and case 95, title-only 90; none for swap, production cards or record pages
+    assert student == [(97.5, False), (93.0, True), (97.0, False), "n/a", (88.0, False), "n/a", (96.0, False), (73.0, False)]
     [never] = [v for k, v in lines.items() if k.endswith("[master]")]
-    assert never == [""] * 7  # metrics from before the probes: not measured, not "n/a"
+    assert never == [""] * 8  # metrics from before the probes: not measured, not "n/a"
     warnings = [w for w in rule_warnings(rows) if "probe" in w]
-    assert len(warnings) == 3 and any("teacher of workspace: probe dir_title_only passes 85.5%, under its bar of 90%" in w
+    assert len(warnings) == 4 and any("teacher of workspace: probe dir_title_only passes 85.5%, under its bar of 90%" in w
                                       for w in warnings)
     assert any("student of workspace: probe inv_case passes 93.0%, under its bar of 95%" in w for w in warnings)
     prod = md.split("### Vital decision on prod_cards")[1].split("###")[0]

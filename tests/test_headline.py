@@ -41,9 +41,9 @@ def test_the_headline_of_the_committed_run_fits_the_budget_and_holds_the_key_fig
     rules = baselines_headline(committed("reports/baselines.json"))
     assert count_numbers([teacher, student, rules]) <= BUDGET
     assert REQUIRED <= set(teacher) and REQUIRED <= set(student)
-    # every probe that applies: all seven to the teacher, five to the vital-only student that reads no body
+    # every probe that applies: all eight to the teacher, six to the vital-only student that reads no body
     assert {k for k in teacher if k.startswith("probe_")} == {f"probe_{p.name}" for p in PROBES}
-    assert len([k for k in student if k.startswith("probe_")]) == 5
+    assert len([k for k in student if k.startswith("probe_")]) == 6
     assert set(rules) == {BEST_RULE, f"prod_cards_{BEST_RULE}", f"elements_{BEST_RULE}"}
     detail = committed("reports/baselines.json")
     assert rules[f"elements_{BEST_RULE}"] == detail["name_in_title"]["elements_vital_f1"] == 1.0
