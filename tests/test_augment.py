@@ -14,7 +14,7 @@ from aboutness.augment import (
     production_cards,
     teacher_views,
 )
-from aboutness.restyle import TRAIN_HEADINGS
+from aboutness.restyle import TRAIN, TRAIN_HEADINGS
 
 CARD = ("title", "subtitle", "main_type", "definition")
 
@@ -78,7 +78,7 @@ def test_teacher_views_restyle_titles_and_urls_and_change_nothing_with_zero_shar
     from conftest import as_params
 
     cfg = {"card_dropout": 0.0, "prod_card_share": 0.0, "body_dropout": 0.0, "mention_share": 0.0, "layout_share": 0.0,
-           "restyle_share": 0.0}
+           "restyle_share": 0.0, "restyle_invented": 0.0}
     assert teacher_views(df, as_params(cfg, Teacher), list(CARD), ["title", "main_type"], seed=1).equals(df)
     out = teacher_views(df, as_params(cfg | {"restyle_share": 0.5}, Teacher), list(CARD), ["title", "main_type"], seed=1)
     restyled = out["doc_title"].ne(df["doc_title"])
@@ -87,6 +87,13 @@ def test_teacher_views_restyle_titles_and_urls_and_change_nothing_with_zero_shar
     assert all(t.casefold() in r.casefold() for t, r in zip(df.loc[restyled, "doc_title"], out.loc[restyled, "doc_title"]))
     assert out.loc[restyled, "doc_url"].ne(df.loc[restyled, "doc_url"]).all()
     assert out.drop(columns=["doc_title", "doc_url"]).equals(df.drop(columns=["doc_title", "doc_url"]))
+    # made-up sites: the same rows restyled, on other hosts, as many as asked for
+    made_up = teacher_views(df, as_params(cfg | {"restyle_share": 0.5, "restyle_invented": 0.6}, Teacher), list(CARD),
+                            ["title", "main_type"], seed=1)
+    assert made_up["doc_title"].ne(df["doc_title"]).equals(restyled)
+    hosts = [u.split("/")[2].removeprefix("www.").rsplit(".", 1)[0] for u in made_up.loc[restyled, "doc_url"]]
+    known = {a.lower() + b.lower() for a in TRAIN.site_words for b in TRAIN.site_words}
+    assert 1 - np.isin(hosts, list(known)).mean() == pytest.approx(0.6, abs=0.06)
 
 
 def test_inserted_mentions_name_the_card_in_not_about_bodies_and_relabel_them():

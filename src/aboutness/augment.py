@@ -125,10 +125,10 @@ def layout_bodies(train: pd.DataFrame, share: float, seed: int) -> pd.DataFrame:
 def teacher_views(train: pd.DataFrame, cfg: Teacher, card_fields: list[str], prod_fields: list[str], seed: int) -> pd.DataFrame:
     """Every view the teacher's params ask for, drawn independently of one another: card dropout, production
     cards, body dropout, inserted mentions, bodies laid out in sections, and doc titles and urls restyled as
-    other sites render them (`restyle.TRAIN`)."""
+    other sites render them (`restyle.TRAIN`, a share `restyle_invented` of them on made-up sites)."""
     out = drop_card_fields(train, card_fields, cfg.card_dropout, seed)
     out = production_cards(out, prod_fields, cfg.prod_card_share, seed)
     out = drop_bodies(out, cfg.body_dropout, seed)
     out = insert_mentions(out, cfg.mention_share, seed)
     out = layout_bodies(out, cfg.layout_share, seed)
-    return restyle_rows(out, cfg.restyle_share, np.random.default_rng([seed, 16]))
+    return restyle_rows(out, cfg.restyle_share, np.random.default_rng([seed, 16]), invent=cfg.restyle_invented)

@@ -188,6 +188,7 @@ class Teacher(Training):
     mention_share: Share
     layout_share: Share
     restyle_share: Share
+    restyle_invented: Share
 
 
 class Student(Training):
