@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from aboutness.text import SENTENCE
+from aboutness.text import sentences
 
 WORD = re.compile(r"\w+")
 
@@ -79,7 +79,7 @@ def section_body(body: str, rng: np.random.Generator, headings: tuple[str, ...] 
     """The body's sentences, all of them and in order, laid out in up to three sections ("Notes: ...
     Background: ..."), the headings and the cuts drawn from `rng`; `lead` (a name) goes before the first
     heading, as record pages name their subject there ("<lead> — Profile: ..."). An empty body stays empty."""
-    parts = SENTENCE.split(body.strip()) if body.strip() else []
+    parts = sentences(body)
     if not parts:
         return body
     k = min(len(parts), int(rng.integers(1, 4)))

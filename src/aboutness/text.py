@@ -28,10 +28,15 @@ def title_names_card(df: pd.DataFrame) -> np.ndarray:
     return np.array([str(c).casefold() in str(d).casefold() for c, d in zip(df["card_title"], df["doc_title"])], dtype=bool)
 
 
+def sentences(body: str) -> list[str]:
+    """The body's sentences, in order (none for an empty body)."""
+    return SENTENCE.split(body.strip()) if body.strip() else []
+
+
 def insert_sentence(body: str, sentence: str, rng: np.random.Generator) -> str:
     """The body with `sentence` put between two of its sentences (or before the first, or after the last),
     the place drawn from `rng`."""
-    parts = SENTENCE.split(body.strip()) if body.strip() else []
+    parts = sentences(body)
     at = int(rng.integers(0, len(parts) + 1))
     return " ".join([*parts[:at], sentence, *parts[at:]]).strip()
 
