@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from aboutness.restyle import PROBE_HEADINGS, section_body
+from aboutness.restyle import PROBE_HEADINGS, letter_code, section_body
 from aboutness.text import first_sentence, insert_sentence, title_names_card
 
 # Sites and title dress no training page uses (the demo's web.py and the student's restyle grammars use others)
@@ -127,7 +127,7 @@ def _record_page(out: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     for card, body in zip(out["card_title"], out["doc_body"]):
         site = RECORD_SITES[int(rng.integers(len(RECORD_SITES)))]
         a, b, c = rng.choice(RECORD_TOPICS, 3, replace=False)
-        code, n = "".join(chr(ord("A") + int(i)) for i in rng.integers(0, 26, 3)), int(rng.integers(1, 1000))
+        code, n = letter_code(rng, 3).upper(), int(rng.integers(1, 1000))
         titles.append(RECORD_TITLES[int(rng.integers(len(RECORD_TITLES)))].format(title=card, site=site, n=n, code=code,
                                                                                   a=a, b=b, c=c))
         urls.append(f"https://{site.lower()}.example/r/{n:04d}-{code.lower()}")

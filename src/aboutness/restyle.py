@@ -101,7 +101,8 @@ def invented_word(rng: np.random.Generator) -> str:
     return "".join(SYLLABLES[int(i)] for i in rng.integers(0, len(SYLLABLES), int(rng.integers(2, 4)))).capitalize()
 
 
-def _code(rng: np.random.Generator, n: int) -> str:
+def letter_code(rng: np.random.Generator, n: int) -> str:
+    """`n` random lower-case letters (an id's code, an abbreviation)."""
     return "".join(chr(ord("a") + int(i)) for i in rng.integers(0, 26, n))
 
 
@@ -116,7 +117,7 @@ def restyle_one(title: str, rng: np.random.Generator, grammar: Grammar = TRAIN, 
         a, b = invented_word(rng), invented_word(rng) if rng.random() < 0.5 else b
     fill = {"site": f"{a} {b}", "word": a, "n": int(rng.integers(1, 1000)),
             "topic": grammar.topic_words[int(rng.integers(len(grammar.topic_words)))],
-            "abbr": _code(rng, int(rng.integers(1, 4))).upper()}
+            "abbr": letter_code(rng, int(rng.integers(1, 4))).upper()}
     kind = rng.random()  # prefix alone, suffix alone, or both
     text = title
     if kind < 0.65:
@@ -128,7 +129,7 @@ def restyle_one(title: str, rng: np.random.Generator, grammar: Grammar = TRAIN, 
     slug = "-".join(WORD.findall(title.lower())[:8]) or "page"
     url = grammar.urls[int(rng.integers(len(grammar.urls)))].format(
         host=f"{a}{b}".lower() + grammar.tlds[int(rng.integers(len(grammar.tlds)))], seg=b.lower(),
-        n=fill["n"], code=_code(rng, 3), slug=slug)
+        n=fill["n"], code=letter_code(rng, 3), slug=slug)
     return text, url
 
 
