@@ -170,3 +170,49 @@ def test_trainer_groups_a_datasets_pool_by_its_own_length_column(tiny_bert, tmp_
     assert sampler.lengths.tolist() == subset["length"][:]
     first = next(iter(trainer.get_train_dataloader()))
     assert first["input_ids"].shape[1] == max(subset["length"][:])
+
+
+def test_tail_average_is_the_mean_of_the_weights_after_each_step_and_survives_a_resume(tiny_bert, tmp_path):
+    """teacher.average_from: the model becomes the mean of the weights after every step from that share of
+    training on (steps 4..8 of 8 at 0.5), not the last step's; a run resumed from a checkpoint after the
+    averaging began ends with the same mean as the unbroken run, since the mean is saved with the checkpoint."""
+    from transformers import TrainerCallback
+
+    from aboutness.data import PairDataset
+    from aboutness.training import PairTrainer, TailAverage, collator, training_args
+
+    tok = load_tokenizer(tiny_bert)
+    df = toy_pairs(24)
+    data = PairDataset(encode(tok, df, TEXT), np.eye(3, dtype=np.float32)[np.arange(24) % 3])
+    cfg = {"batch_size": 3, "lr": 1e-3, "epochs": 1, "warmup": 0, "weight_decay": 0.0, "eval_steps": 2, "average_from": 0.5}
+    args = training_args(tmp_path / "ckpt", as_params(cfg, Training), seed=0, n_train=24, best_metric="loss",
+                         greater_is_better=False)
+    assert not args.load_best_model_at_end  # the mean is the model
+    args.save_total_limit = None  # keep checkpoint-6 to resume from
+
+    class Record(TrainerCallback):
+        def __init__(self):
+            self.steps = {}
+
+        def on_step_end(self, args, state, control, model=None, **kwargs):
+            self.steps[state.global_step] = {n: p.detach().clone() for n, p in model.named_parameters()}
+
+    def run(resume: str | None = None) -> tuple[dict, dict]:
+        torch.manual_seed(0)
+        record = Record()
+        trainer = PairTrainer(model=load_classifier(tiny_bert, 3), args=args, train_dataset=data, eval_dataset=data,
+                              data_collator=collator(tok), head="onetarget", callbacks=[record])
+        trainer.fit(resume, average_from=0.5)
+        return {n: p.detach().clone() for n, p in trainer.model.named_parameters()}, record.steps
+
+    mean, steps = run()
+    assert sorted(steps) == list(range(1, 9))
+    for name, value in mean.items():
+        expected = torch.stack([steps[s][name] for s in range(4, 9)]).mean(0)
+        assert torch.allclose(value, expected, atol=1e-6), name
+    name = "classifier.weight"
+    assert not torch.allclose(mean[name], steps[8][name], atol=1e-4)  # not the last step's weights
+    assert (tmp_path / "ckpt" / "checkpoint-2" / TailAverage.FILE).exists() is False  # before the averaging began
+    resumed, _ = run(str(tmp_path / "ckpt" / "checkpoint-6"))
+    for name, value in mean.items():
+        assert torch.allclose(resumed[name], value, atol=1e-5), name

@@ -163,6 +163,7 @@ class Training(Strict):
     head_lr_mult: PosFloat
     eval_steps: PosInt | None
     loader_workers: Annotated[int, Field(ge=0)] | None
+    average_from: Annotated[float, Field(ge=0, lt=1)] | None
 
     _base = field_validator("base")(_base)
     _docs = field_validator("doc_fields")(_fields(DOC_FIELD_NAMES))

@@ -181,7 +181,7 @@ def distill(params: Params) -> dict:
     if resume:
         print(f"distill: resuming from {resume}")
     trainer.add_callback(StepCurves(CURVES, resume=bool(resume)))
-    trainer.train(resume_from_checkpoint=resume)
+    trainer.fit(resume, m.average_from)
     print(f"distill: rank {trainer.args.process_index} of {trainer.args.world_size} trained {trainer.state.global_step} steps")
     if not trainer.is_world_process_zero():  # under DDP only rank 0 writes the results
         return {}

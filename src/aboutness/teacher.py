@@ -106,7 +106,7 @@ def train_teacher(params: Params, out: Path = OUT, ckpt: Path = CKPT) -> dict:
     if resume:
         print(f"train_teacher: resuming from {resume}")
     trainer.add_callback(StepCurves(CURVES, resume=bool(resume)))
-    trainer.train(resume_from_checkpoint=resume)
+    trainer.fit(resume, cfg.average_from)
     rank, world = trainer.args.process_index, trainer.args.world_size
     print(f"train_teacher: rank {rank} of {world} trained {trainer.state.global_step} steps")
     if not trainer.is_world_process_zero():  # under DDP only rank 0 writes the results
@@ -114,10 +114,22 @@ def train_teacher(params: Params, out: Path = OUT, ckpt: Path = CKPT) -> dict:
     model = trainer.model
     if cfg.layers and cfg.truncate_after:
         truncate_layers(model, cfg.layers, param="teacher.layers")
-    meta = {"head": cfg.head, "labels": list(LABELS), "text": text_cfg, "role": "teacher",
+    meta, pred = save_teacher(model, tokenizer, params, valid, out)
+    print(f"train_teacher: saved {out} (rank {rank})")
+    return {"valid_accuracy": float((pred == valid["label"].to_numpy()).mean()),
+            "valid_vital_f1": meta["valid_vital_f1"],
+            "vital_threshold": meta["vital_threshold"],
+            "layers": meta["layers"], "train_pairs": len(train), "steps": trainer.state.global_step}
+
+
+def save_teacher(model, tokenizer, params: Params, valid: pd.DataFrame, out: Path) -> tuple[dict, np.ndarray]:
+    """Fit the trained model's decisions on valid (msetarget's two cuts, the vital P(about) cut) and save it
+    with them to `out`. Returns the saved meta and the 3-class predictions on valid."""
+    cfg, seed = params.teacher, section_seed(params, "teacher")
+    meta = {"head": cfg.head, "labels": list(LABELS), "text": teacher_text(params), "role": "teacher",
             "params": {"seed": seed, "text": params.text.model_dump(), "teacher": cfg.model_dump()},
             "layers": model.config.num_hidden_layers, "thresholds": None}
-    logits = predict_logits(model, tokenizer, valid, text_cfg, batch_size=cfg.batch_size * 2)
+    logits = predict_logits(model, tokenizer, valid, meta["text"], batch_size=cfg.batch_size * 2)
     if cfg.head == "msetarget":
         meta["thresholds"] = fit_thresholds(logits[:, 0], valid["label"].to_numpy())
     p_about, pred = class_scores(logits, meta)
@@ -126,8 +138,4 @@ def train_teacher(params: Params, out: Path = OUT, ckpt: Path = CKPT) -> dict:
     # distill's collapse guard compares the student with this
     meta["valid_vital_f1"] = vital_f1(valid["label"], np.where(p_about >= meta["vital_threshold"], "about", ""))
     save_model_dir(out, model, tokenizer, meta)
-    print(f"train_teacher: saved {out} (rank {rank})")
-    return {"valid_accuracy": float((pred == valid["label"].to_numpy()).mean()),
-            "valid_vital_f1": meta["valid_vital_f1"],
-            "vital_threshold": meta["vital_threshold"],
-            "layers": meta["layers"], "train_pairs": len(train), "steps": trainer.state.global_step}
+    return meta, pred
