@@ -7,6 +7,11 @@ valid, to choose a recipe on, and `probe_*`, built from test, as `evaluate` repo
 
     python scripts/teacher_seeds.py out.jsonl --seeds 1 2 [--set teacher.epochs=3] [--models /tmp/teachers]
     python scripts/teacher_seeds.py out.jsonl --seeds 1 2 --models /tmp/teachers --score-only   # no training
+    python scripts/teacher_seeds.py out.jsonl --seeds 1 --set teacher.average_from=0.5 --best /tmp/best
+
+--best DIR (with teacher.average_from): each run's checkpoint best on valid, which the model would be without
+averaging, is saved to DIR/seed<N> and scored too (`"variant": "best"`): tail averaging leaves the training
+itself as it is, so one run gives both models, paired.
 """
 
 from __future__ import annotations
@@ -15,34 +20,55 @@ import json
 import time
 from pathlib import Path
 
+import pandas as pd
 from common import on_valid, params_with, seed_study_args
 
 from aboutness.eval_sets import eval_sets
 from aboutness.evaluation import evaluate_model
-from aboutness.teacher import train_teacher
+from aboutness.models import load_classifier, load_tokenizer
+from aboutness.paths import split_path
+from aboutness.teacher import save_teacher, train_teacher
 
 
 def main() -> None:
     args = seed_study_args(models={"type": Path, "default": Path("/tmp/teacher_seeds")},
-                           score_only={"action": "store_true", "help": "score the models saved under --models, no training"})
+                           score_only={"action": "store_true", "help": "score the models saved under --models, no training"},
+                           best={"type": Path, "help": "also save and score each run's checkpoint best on valid"})
     sets = eval_sets()
     for seed in args.seeds:
         params = params_with(args.set)
         params.teacher.seed = seed
         start = time.perf_counter()
         out = args.models / f"seed{seed}"
+        ckpt = args.models / f"ckpt{seed}"
         if not args.score_only:
-            train_teacher(params, out=out, ckpt=args.models / f"ckpt{seed}")
-        metrics, _ = evaluate_model(out, sets, params.eval, params.seed)
-        metrics |= on_valid(out, params)
-        keys = ("vital_f1", "macro_f1", "accuracy", "accuracy_main", "accuracy_DIY", "accuracy_CEHAC", "accuracy_Pharma",
-                "prod_cards_vital_f1", "elements_vital_f1")
-        row = {"teacher.seed": seed, "set": args.set, "valid_macro_f1": metrics["valid_macro_f1"],
-               "valid_vital_f1": metrics["valid_vital_f1"], **{k: metrics[k] for k in keys if k in metrics},
-               **{k: v for k, v in metrics.items() if "probe_" in k}, "seconds": round(time.perf_counter() - start, 1)}
-        with open(args.out, "a", encoding="utf-8") as f:
-            f.write(json.dumps(row) + "\n")
-        print(json.dumps(row))
+            train_teacher(params, out=out, ckpt=ckpt)
+        runs = [("", out)]
+        if args.best:
+            best = json.loads(sorted(ckpt.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))[-1]
+                              .joinpath("trainer_state.json").read_text())["best_model_checkpoint"]
+            plain = params_with([*args.set, "teacher.average_from=null"])
+            plain.teacher.seed = seed
+            n_out = 1 if params.teacher.head == "msetarget" else 3
+            save_teacher(load_classifier(best, n_out, exact=True), load_tokenizer(params.teacher.base), plain,
+                         pd.read_parquet(split_path("valid")), args.best / f"seed{seed}")
+            runs.append((f"best ({Path(best).name})", args.best / f"seed{seed}"))
+        for variant, path in runs:
+            score(path, sets, params, seed, args, variant, start)
+
+
+def score(path: Path, sets, params, seed: int, args, variant: str, start: float) -> None:
+    metrics, _ = evaluate_model(path, sets, params.eval, params.seed)
+    metrics |= on_valid(path, params)
+    keys = ("vital_f1", "macro_f1", "accuracy", "accuracy_main", "accuracy_DIY", "accuracy_CEHAC", "accuracy_Pharma",
+            "prod_cards_vital_f1", "elements_vital_f1")
+    row = {"teacher.seed": seed, "set": args.set, **({"variant": variant} if variant else {}),
+           "valid_macro_f1": metrics["valid_macro_f1"],
+           "valid_vital_f1": metrics["valid_vital_f1"], **{k: metrics[k] for k in keys if k in metrics},
+           **{k: v for k, v in metrics.items() if "probe_" in k}, "seconds": round(time.perf_counter() - start, 1)}
+    with open(args.out, "a", encoding="utf-8") as f:
+        f.write(json.dumps(row) + "\n")
+    print(json.dumps(row))
 
 
 if __name__ == "__main__":
