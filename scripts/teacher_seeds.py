@@ -10,7 +10,7 @@ valid, to choose a recipe on, and `probe_*`, built from test, as `evaluate` repo
     python scripts/teacher_seeds.py out.jsonl --seeds 1 --set teacher.average_from=0.5 --best /tmp/best
 
 --best DIR (with teacher.average_from): each run's checkpoint best on valid, which the model would be without
-averaging, is saved to DIR/seed<N> and scored too (`"variant": "best"`): tail averaging leaves the training
+averaging, is saved to DIR/seed<N> and scored too (`"variant": "best (checkpoint-<step>)"`): tail averaging leaves the training
 itself as it is, so one run gives both models, paired.
 """
 
@@ -22,7 +22,9 @@ from pathlib import Path
 
 import pandas as pd
 from common import on_valid, params_with, seed_study_args
+from transformers.trainer_utils import get_last_checkpoint
 
+from aboutness.columns import LABELS
 from aboutness.eval_sets import eval_sets
 from aboutness.evaluation import evaluate_model
 from aboutness.models import load_classifier, load_tokenizer
@@ -34,6 +36,8 @@ def main() -> None:
     args = seed_study_args(models={"type": Path, "default": Path("/tmp/teacher_seeds")},
                            score_only={"action": "store_true", "help": "score the models saved under --models, no training"},
                            best={"type": Path, "help": "also save and score each run's checkpoint best on valid"})
+    if args.best and params_with(args.set).teacher.average_from is None:
+        raise SystemExit("--best compares the best checkpoint with the tail average: set teacher.average_from")
     sets = eval_sets()
     for seed in args.seeds:
         params = params_with(args.set)
@@ -45,11 +49,11 @@ def main() -> None:
             train_teacher(params, out=out, ckpt=ckpt)
         runs = [("", out)]
         if args.best:
-            best = json.loads(sorted(ckpt.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))[-1]
-                              .joinpath("trainer_state.json").read_text())["best_model_checkpoint"]
+            state = Path(get_last_checkpoint(str(ckpt))) / "trainer_state.json"
+            best = json.loads(state.read_text())["best_model_checkpoint"]
             plain = params_with([*args.set, "teacher.average_from=null"])
             plain.teacher.seed = seed
-            n_out = 1 if params.teacher.head == "msetarget" else 3
+            n_out = 1 if params.teacher.head == "msetarget" else len(LABELS)
             save_teacher(load_classifier(best, n_out, exact=True), load_tokenizer(params.teacher.base), plain,
                          pd.read_parquet(split_path("valid")), args.best / f"seed{seed}")
             runs.append((f"best ({Path(best).name})", args.best / f"seed{seed}"))
