@@ -24,12 +24,11 @@ import pandas as pd
 from common import on_valid, params_with, seed_study_args
 from transformers.trainer_utils import get_last_checkpoint
 
-from aboutness.columns import LABELS
 from aboutness.eval_sets import eval_sets
 from aboutness.evaluation import evaluate_model
 from aboutness.models import load_classifier, load_tokenizer
 from aboutness.paths import split_path
-from aboutness.teacher import save_teacher, train_teacher
+from aboutness.teacher import head_outputs, save_teacher, train_teacher
 
 
 def main() -> None:
@@ -53,8 +52,7 @@ def main() -> None:
             best = json.loads(state.read_text())["best_model_checkpoint"]
             plain = params_with([*args.set, "teacher.average_from=null"])
             plain.teacher.seed = seed
-            n_out = 1 if params.teacher.head == "msetarget" else len(LABELS)
-            save_teacher(load_classifier(best, n_out, exact=True), load_tokenizer(params.teacher.base), plain,
+            save_teacher(load_classifier(best, head_outputs(params.teacher.head), exact=True), load_tokenizer(params.teacher.base), plain,
                          pd.read_parquet(split_path("valid")), args.best / f"seed{seed}")
             runs.append((f"best ({Path(best).name})", args.best / f"seed{seed}"))
         for variant, path in runs:

@@ -1,5 +1,6 @@
 """Doc titles and urls re-rendered as other sites would render them: augmentation for the student's
-distillation rows, and a held-out set of styles for a valid-only check of what the student learnt.
+distillation rows and the teacher's training rows (`teacher.restyle_share`), and a held-out set of styles
+for a valid-only check of what the student learnt.
 
 The student reads only the card's title and main type and the doc's title and url. The pools are drawn
 from the demo's own few title and url templates, so a student can learn where the name stands in
@@ -13,7 +14,7 @@ page does, under short headings, and the teacher trains on a share of bodies so 
 (`teacher.layout_share`); a person reads the same sentences whatever the layout.
 
 Nothing here knows the page's subject: a style wraps the whole title, whatever a user's pool holds.
-Two disjoint grammars: `TRAIN` augments distillation rows, `HELD_OUT` builds the valid-only check
+Two disjoint grammars: `TRAIN` augments the student's and the teacher's rows, `HELD_OUT` builds the valid-only check
 (`valid_restyled`), so that the check measures styles the student never trained on. Neither was
 written from an eval set: the words of the out-of-domain `elements` pages (element, atlas, periodic,
 properties, uses, sources) are kept out of both on purpose.

@@ -29,7 +29,9 @@ from aboutness.training import (
     training_args,
 )
 
-if TYPE_CHECKING:  # the schema's types, for hints only
+if TYPE_CHECKING:  # the schema's and transformers' types, for hints only
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
     from aboutness.params import Params, Teacher
 
 OUT = TEACHER
@@ -82,13 +84,17 @@ def fit_thresholds(score: np.ndarray, gold: np.ndarray) -> list[float]:
     return best
 
 
+def head_outputs(head: str) -> int:
+    """The classifier's outputs for a teacher head: one score for msetarget, one logit per class for onetarget."""
+    return 1 if head == "msetarget" else len(LABELS)
+
+
 def train_teacher(params: Params, out: Path = OUT, ckpt: Path = CKPT) -> dict:
     cfg, seed = params.teacher, section_seed(params, "teacher")
     text_cfg = teacher_text(params)
     train, valid = pd.read_parquet(TRAIN), pd.read_parquet(VALID)
     set_seed(seed)  # the new head's random init must come from params.yaml too
-    n_out = 1 if cfg.head == "msetarget" else len(LABELS)
-    model = load_classifier(cfg.base, n_out, cfg.allow_pickle, cfg.attention_dropout)
+    model = load_classifier(cfg.base, head_outputs(cfg.head), cfg.allow_pickle, cfg.attention_dropout)
     tokenizer = load_tokenizer(cfg.base)
     if cfg.layers and not cfg.truncate_after:
         truncate_layers(model, cfg.layers, param="teacher.layers")
@@ -122,7 +128,8 @@ def train_teacher(params: Params, out: Path = OUT, ckpt: Path = CKPT) -> dict:
             "layers": meta["layers"], "train_pairs": len(train), "steps": trainer.state.global_step}
 
 
-def save_teacher(model, tokenizer, params: Params, valid: pd.DataFrame, out: Path) -> tuple[dict, np.ndarray]:
+def save_teacher(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, params: Params, valid: pd.DataFrame,
+                 out: Path) -> tuple[dict, np.ndarray]:
     """Fit the trained model's decisions on valid (msetarget's two cuts, the vital P(about) cut) and save it
     with them to `out`. Returns the saved meta and the 3-class predictions on valid."""
     cfg, seed = params.teacher, section_seed(params, "teacher")
