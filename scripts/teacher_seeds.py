@@ -26,9 +26,9 @@ from transformers.trainer_utils import get_last_checkpoint
 
 from aboutness.eval_sets import eval_sets
 from aboutness.evaluation import evaluate_model
-from aboutness.models import load_classifier, load_tokenizer
+from aboutness.models import head_outputs, load_classifier, load_tokenizer
 from aboutness.paths import split_path
-from aboutness.teacher import head_outputs, save_teacher, train_teacher
+from aboutness.teacher import save_teacher, train_teacher
 
 
 def main() -> None:

@@ -105,9 +105,10 @@ def set_attention_dropout(config: Any, p: float, path: Path) -> None:
         setattr(config, key, float(p))
 
 
-def head_outputs(meta: dict) -> int:
-    """Outputs of a saved model's head: 3 class logits for onetarget, one score otherwise."""
-    return len(LABELS) if meta["head"] == "onetarget" else 1
+def head_outputs(head: str) -> int:
+    """Outputs of a classifier head (a model's meta["head"], teacher.head): 3 class logits for onetarget, one
+    score for msetarget and vital."""
+    return len(LABELS) if head == "onetarget" else 1
 
 
 def encoder_layers(model: nn.Module, param: str = "layers") -> nn.ModuleList:
@@ -325,7 +326,7 @@ def load_saved(model_dir: str | Path) -> tuple[PreTrainedModel, dict]:
     meta = load_meta(model_dir)
     pooling = meta.get("pooling", "cls")
     sep = load_tokenizer(model_dir).sep_token_id if pooling == "match" else None
-    model = set_pooling(load_classifier(model_dir, head_outputs(meta), exact=True), pooling, sep)
+    model = set_pooling(load_classifier(model_dir, head_outputs(meta["head"]), exact=True), pooling, sep)
     if pooling == "match":  # a weight the model's own class does not know, so from_pretrained skips it
         base = model.base_model
         name, param = next((k, p) for k, p in ((k, _get(base, k)) for k in MATCH_KEYS) if p is not None)

@@ -21,7 +21,16 @@ from aboutness.errors import InputError
 from aboutness.heads import class_scores
 from aboutness.inference import predict_logits
 from aboutness.metrics import bagged_vital_threshold, vital_f1
-from aboutness.models import load_classifier, load_meta, load_saved, load_tokenizer, save_model_dir, set_pooling, truncate_layers
+from aboutness.models import (
+    head_outputs,
+    load_classifier,
+    load_meta,
+    load_saved,
+    load_tokenizer,
+    save_model_dir,
+    set_pooling,
+    truncate_layers,
+)
 from aboutness.params import section_seed
 from aboutness.paths import CHECKPOINTS, LIVE, TEACHER, TRAINED, scored_path, split_path
 from aboutness.restyle import HELD_OUT, TRAIN, restyle_batch, restyle_rows
@@ -146,8 +155,8 @@ def distill(params: Params) -> dict:
     seed = section_seed(params, "distill")  # a student seed study re-uses the teacher and its scored pools
     teacher_meta = load_meta(TEACHER)
     text_cfg = student_text(params)
-    n_out = 1 if cfg.target == "vital" else len(LABELS)
-    head = "vital" if n_out == 1 else "onetarget"
+    head = "vital" if cfg.target == "vital" else "onetarget"
+    n_out = head_outputs(head)
     set_seed(seed)  # the new head's random init must come from params.yaml too
     model, tokenizer = build_student(params, n_out)
     valid = pd.read_parquet(VALID)

@@ -18,7 +18,7 @@ from aboutness.data import PairDataset, encode
 from aboutness.heads import class_scores
 from aboutness.inference import predict_logits
 from aboutness.metrics import bagged_vital_threshold, vital_f1
-from aboutness.models import load_classifier, load_tokenizer, save_model_dir, truncate_layers
+from aboutness.models import head_outputs, load_classifier, load_tokenizer, save_model_dir, truncate_layers
 from aboutness.params import section_seed
 from aboutness.paths import CHECKPOINTS, LIVE, TEACHER, split_path
 from aboutness.training import (
@@ -82,11 +82,6 @@ def fit_thresholds(score: np.ndarray, gold: np.ndarray) -> list[float]:
             if acc > best_acc:
                 best, best_acc = [float(lo), float(hi)], acc
     return best
-
-
-def head_outputs(head: str) -> int:
-    """The classifier's outputs for a teacher head: one score for msetarget, one logit per class for onetarget."""
-    return 1 if head == "msetarget" else len(LABELS)
 
 
 def train_teacher(params: Params, out: Path = OUT, ckpt: Path = CKPT) -> dict:
