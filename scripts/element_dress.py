@@ -17,7 +17,8 @@ from tabulate import tabulate
 
 from aboutness.heads import score_frame
 from aboutness.inference import predict_logits
-from aboutness.models import load_saved, load_tokenizer
+from aboutness.models import best_device, load_saved, load_tokenizer
+from aboutness.params import load_params
 from aboutness.paths import split_path
 from aboutness.text import title_names_card
 
@@ -53,15 +54,16 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("models", nargs="+", help="saved model directories (a teacher's or a student's)")
     args = ap.parse_args()
+    batch_size = load_params().eval.batch_size
     valid = pd.read_parquet(split_path("valid"))
     pages = valid[(valid["label"] == "about") & (valid["group"] == "main")].reset_index(drop=True)
     pages = pages[title_names_card(pages)].reset_index(drop=True)
     rows = {name: [name] for name in DRESSES}
     for path in args.models:
         model, meta = load_saved(path)
-        tok = load_tokenizer(path)
+        model, tok = model.to(best_device()), load_tokenizer(path)
         for name, dress in DRESSES.items():
-            vital = score_frame(predict_logits(model, tok, dressed(pages, *dress), meta["text"], 64), meta)["vital"]
+            vital = score_frame(predict_logits(model, tok, dressed(pages, *dress), meta["text"], batch_size), meta)["vital"]
             rows[name].append(f"{100 * vital.mean():.1f}")
     print(f"{len(pages)} valid about pages (main group, the title names the card); vital recall in percent")
     print(tabulate(list(rows.values()), ["the pages' …", *args.models], tablefmt="github", disable_numparse=True))
